@@ -1,0 +1,331 @@
+/**
+ * `QedImage`: a QED virtual disk over a `SyncFile`. The public facade: open and create, range
+ * checks, the need-check lifecycle, check and repair, info; the data paths live in
+ * `read-path.ts` and `write-path.ts`.
+ */
+import { HEADER_STRUCT_SIZE_BYTES, SECTOR_SIZE_BYTES } from '../qed/constants.ts';
+import { QedArgumentError, QedClosedError, QedError, QedIoError, QedRangeError, QedReadOnlyError } from '../qed/errors.ts';
+import type { Geometry } from '../qed/geometry.ts';
+import { type QedHeader, decodeBackingName, decodeHeader, hasBackingFile, isBackingRaw, isValidImageSize, validateHeader } from '../qed/header.ts';
+import { openBacking } from './backing.ts';
+import type { BlockReader } from './block-reader.ts';
+import { checkImage } from './check.ts';
+import { forEachTableChunk } from './cluster-state.ts';
+import { createImageFile } from './create.ts';
+import { ImageState } from './image-state.ts';
+import { countAllocatedClusters, mapImage } from './map.ts';
+import { readRange } from './read-path.ts';
+import { type SyncFile, readFully } from './sync-file.ts';
+import type { CheckOptions, CheckReport, CreateOptions, Extent, ImageInfo, IoStats, OpenOptions } from './types.ts';
+import { writeRange, writeZeroData, zeroClusters } from './write-path.ts';
+
+/** Default limit on backing chain depth. */
+const DEFAULT_MAX_BACKING_DEPTH = 64;
+
+/** A QED image opened over a `SyncFile`. Synchronous; one caller at a time. */
+export class QedImage implements BlockReader {
+  readonly #state: ImageState;
+  readonly #readOnly: boolean;
+  readonly #backingName: string | null;
+  /** Set when a repair left corruption behind: need-check stays set so the next open checks again. */
+  #corruptionRemains = false;
+  #closed = false;
+
+  private constructor(state: ImageState, readOnly: boolean, backingName: string | null) {
+    this.#state = state;
+    this.#readOnly = readOnly;
+    this.#backingName = backingName;
+  }
+
+  /**
+   * Opens the QED image in `file`. A read-write open clears unknown auto-clear bits and, when the
+   * need-check bit is set, runs the check with repair; a read-only open never writes. Throws
+   * `QedFormatError`, `QedCorruptionError` or `QedBackingError`. On failure `file` stays open and
+   * remains the caller's; on success the image owns it.
+   */
+  static open(file: SyncFile, options: OpenOptions = {}): QedImage {
+    const fileSize = file.getSize();
+    const headerBytes = new Uint8Array(Math.min(fileSize, HEADER_STRUCT_SIZE_BYTES));
+    readFully(file, headerBytes, 0);
+    const header = decodeHeader(headerBytes);
+    const geometry = validateHeader(header, fileSize);
+    const backingName = hasBackingFile(header) ? readBackingName(file, header) : null;
+    const state = new ImageState(file, header, geometry, options.l2CacheBytes);
+    const image = new QedImage(state, options.readOnly ?? false, backingName);
+    if (backingName !== null) {
+      const depth = (options.depth ?? 0) + 1;
+      state.backing = openBacking(backingName, isBackingRaw(header) ? 'raw' : 'probe', depth, options.maxBackingDepth ?? DEFAULT_MAX_BACKING_DEPTH, options.resolveBacking, (backingFile, level) =>
+        QedImage.open(backingFile, { ...options, readOnly: true, depth: level }),
+      );
+    }
+    try {
+      if (!image.#readOnly) image.#guard(() => image.#prepareForWriting());
+    } catch (error) {
+      state.backing?.close();
+      throw error;
+    }
+    return image;
+  }
+
+  /**
+   * Creates a new, empty QED image in `file` (whatever it held is discarded) and opens it
+   * read-write. Without `size`, the backing image's size is used. Throws `QedArgumentError` or
+   * `QedRangeError` for a bad geometry or size before touching the file.
+   */
+  static create(file: SyncFile, options: CreateOptions): QedImage {
+    let size = options.size;
+    if (size === undefined && options.backing) {
+      const backing = openBacking(options.backing.name, options.backing.format, 1, DEFAULT_MAX_BACKING_DEPTH, options.resolveBacking, (backingFile, level) =>
+        QedImage.open(backingFile, { readOnly: true, depth: level, resolveBacking: options.resolveBacking }),
+      );
+      size = backing.size;
+      backing.close();
+    }
+    createImageFile(file, { ...options, size });
+    return QedImage.open(file, { resolveBacking: options.resolveBacking, l2CacheBytes: options.l2CacheBytes });
+  }
+
+  /** Virtual disk size in bytes. */
+  get size(): number {
+    return this.#state.imageSize;
+  }
+
+  /** The geometry (cluster size, table size, ...) of this image. */
+  get geometry(): Geometry {
+    return this.#state.geometry;
+  }
+
+  /** True when opened read-only. */
+  get readOnly(): boolean {
+    return this.#readOnly;
+  }
+
+  /** The backing name stored in the header, or null. */
+  get backingName(): string | null {
+    return this.#backingName;
+  }
+
+  /** Reads `length` bytes at guest offset `offset` into a new buffer owned by the caller. */
+  read(offset: number, length: number): Uint8Array {
+    this.#assertRange(offset, length);
+    const target = new Uint8Array(length);
+    this.readInto(target, offset);
+    return target;
+  }
+
+  /** Fills `target` with the guest bytes at `offset`. Throws `QedRangeError` outside the disk. */
+  readInto(target: Uint8Array, offset: number): void {
+    this.#assertRange(offset, target.byteLength);
+    this.#guard(() => {
+      this.#state.io.reads++;
+      this.#state.io.bytesRead += target.byteLength;
+      readRange(this.#state, target, offset);
+    });
+  }
+
+  /**
+   * Writes `data` at guest offset `offset`, allocating clusters as needed; `data` is not kept.
+   * Throws `QedRangeError` outside the disk, before writing anything.
+   */
+  write(data: Uint8Array, offset: number): void {
+    this.#assertWritable();
+    this.#assertRange(offset, data.byteLength);
+    this.#guard(() => {
+      this.#state.io.writes++;
+      this.#state.io.bytesWritten += data.byteLength;
+      writeRange(this.#state, data, offset);
+    });
+  }
+
+  /**
+   * Makes `[offset, offset + length)` read as zeros. Whole clusters that hold no data become
+   * zero clusters (entry 1) without writing data; allocated ones are zeroed in place; partial
+   * clusters at either end are written as ordinary zero bytes.
+   */
+  writeZeroes(offset: number, length: number): void {
+    this.#assertWritable();
+    this.#assertRange(offset, length);
+    const cs = this.geometry.clusterSize;
+    const end = offset + length;
+    const alignedStart = Math.min(Math.ceil(offset / cs) * cs, end);
+    const alignedEnd = end === this.size ? end : Math.max(Math.floor(end / cs) * cs, alignedStart);
+    this.#guard(() => {
+      this.#state.io.writes++;
+      this.#state.io.bytesWritten += length;
+      writeZeroData(this.#state, offset, alignedStart - offset);
+      forEachTableChunk(this.geometry, alignedStart, alignedEnd - alignedStart, (l1Index, start, chunkEnd) => zeroClusters(this.#state, l1Index, start, chunkEnd));
+      writeZeroData(this.#state, alignedEnd, end - alignedEnd);
+    });
+  }
+
+  /**
+   * Accepts a discard of `[offset, offset + length)`. QED keeps no free-space map, so, as in
+   * QEMU, nothing is released and the contents stay as they are; the range is only validated.
+   */
+  discard(offset: number, length: number): void {
+    this.#assertWritable();
+    this.#assertRange(offset, length);
+  }
+
+  /** Makes every completed write durable. The need-check bit is left as it is (see `markClean`). */
+  flush(): void {
+    this.#assertOpen();
+    if (!this.#readOnly) this.#guard(() => this.#state.flushFile());
+  }
+
+  /**
+   * Flushes and clears the need-check bit on disk if it is set: call when the image is idle.
+   * Keeps the bit while a repair has left corruption behind. Returns true when it cleared it.
+   */
+  markClean(): boolean {
+    this.#assertOpen();
+    if (this.#readOnly || !this.#state.needCheckOnDisk || this.#corruptionRemains) return false;
+    this.#guard(() => this.#clearNeedCheck());
+    return true;
+  }
+
+  /** Grows the disk to `newSize` bytes: a multiple of 512, no smaller, within the geometry's maximum. */
+  resize(newSize: number): void {
+    this.#assertWritable();
+    if (!Number.isSafeInteger(newSize) || newSize < 0 || newSize % SECTOR_SIZE_BYTES !== 0) {
+      throw new QedArgumentError(`new size ${newSize} must be a non-negative multiple of 512 bytes`);
+    }
+    if (newSize < this.size) throw new QedArgumentError(`shrinking from ${this.size} to ${newSize} bytes is not supported`);
+    if (!isValidImageSize(this.geometry, newSize)) {
+      throw new QedRangeError(`new size ${newSize} exceeds the maximum of ${this.geometry.maxImageSize} bytes for this geometry`);
+    }
+    this.#guard(() => {
+      this.#state.header.imageSize = newSize;
+      this.#state.writeHeader();
+      this.#state.flushFile();
+    });
+  }
+
+  /**
+   * Checks the metadata. With `repair`, sets invalid entries to 0, then reports a second pass
+   * over the repaired image (as `qemu-img check -r` does) with `corruptionsFixed` from the first.
+   */
+  check(options: CheckOptions = {}): CheckReport {
+    this.#assertOpen();
+    const repair = options.repair ?? false;
+    if (repair) this.#assertWritable();
+    return this.#guard(() => this.#runCheck(repair));
+  }
+
+  /** The storage state of the whole virtual disk as maximal runs, in guest order. */
+  map(): Extent[] {
+    this.#assertOpen();
+    return this.#guard(() => mapImage(this.#state));
+  }
+
+  /** Geometry, sizes, backing and counters. The first call counts allocated clusters by reading every L2 table. */
+  info(): ImageInfo {
+    this.#assertOpen();
+    const state = this.#state;
+    return this.#guard(() => {
+      state.allocatedClusters ??= countAllocatedClusters(state);
+      return {
+        virtualSize: this.size,
+        clusterSize: this.geometry.clusterSize,
+        tableSize: this.geometry.tableSize,
+        headerSize: state.header.headerSize,
+        physicalSize: state.file.getSize(),
+        allocatedBytes: state.allocatedClusters * this.geometry.clusterSize,
+        backingFile: this.#backingName,
+        backingFormat: this.#backingName === null ? null : isBackingRaw(state.header) ? 'raw' : 'probe',
+        needsCheck: state.needCheckOnDisk,
+        features: Number(state.header.features),
+        compatFeatures: Number(state.header.compatFeatures),
+        autoclearFeatures: Number(state.header.autoclearFeatures),
+        readOnly: this.#readOnly,
+        io: this.ioStats(),
+      };
+    });
+  }
+
+  /** I/O counters since open. */
+  ioStats(): IoStats {
+    return { ...this.#state.io, l2Cache: this.#state.cache.stats() };
+  }
+
+  /** Flushes, clears the need-check bit (unless corruption remains) and closes the file and backing chain. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    try {
+      if (!this.#readOnly) {
+        this.markClean();
+        this.#guard(() => this.#state.flushFile());
+      }
+    } finally {
+      this.#closed = true;
+      this.#state.backing?.close();
+      this.#state.file.close();
+    }
+  }
+
+  #prepareForWriting(): void {
+    const state = this.#state;
+    if (state.header.autoclearFeatures !== 0n) {
+      state.header.autoclearFeatures = 0n;
+      state.writeHeader();
+      state.flushFile();
+    }
+    if (state.needCheckOnDisk) this.#runCheck(true);
+  }
+
+  #runCheck(repair: boolean): CheckReport {
+    const state = this.#state;
+    const subject = { file: state.file, geometry: state.geometry, l1Offset: state.header.l1TableOffset, l1: state.l1, imageSize: state.imageSize };
+    if (!repair) return checkImage(subject, false);
+    const first = checkImage(subject, true);
+    state.cache.clear();
+    state.allocatedClusters = null;
+    const second = checkImage(subject, false);
+    this.#corruptionRemains = second.corruptions > 0 || second.checkErrors > 0;
+    if (!this.#corruptionRemains && state.needCheckOnDisk) this.#clearNeedCheck();
+    return { ...second, corruptionsFixed: first.corruptionsFixed };
+  }
+
+  #clearNeedCheck(): void {
+    this.#state.flushFile();
+    this.#state.setNeedCheck(false);
+    this.#state.flushFile();
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new QedClosedError('the image is closed');
+  }
+
+  #assertWritable(): void {
+    this.#assertOpen();
+    if (this.#readOnly) throw new QedReadOnlyError('the image was opened read-only');
+  }
+
+  #assertRange(offset: number, length: number): void {
+    this.#assertOpen();
+    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) {
+      throw new QedRangeError(`offset ${offset} and length ${length} must be non-negative integers`);
+    }
+    if (offset + length > this.size) {
+      throw new QedRangeError(`request [${offset}, ${offset + length}) lies outside the ${this.size}-byte disk`);
+    }
+  }
+
+  /** Runs `action`, turning storage failures that are not `QedError`s into `QedIoError`. */
+  #guard<T>(action: () => T): T {
+    try {
+      return action();
+    } catch (error) {
+      if (error instanceof QedError) throw error;
+      const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      throw new QedIoError(`I/O error: ${message}`, error);
+    }
+  }
+}
+
+/** Reads the backing name stored in the header area. */
+function readBackingName(file: SyncFile, header: QedHeader): string {
+  const bytes = new Uint8Array(header.backingFilenameSize);
+  readFully(file, bytes, header.backingFilenameOffset);
+  return decodeBackingName(bytes);
+}

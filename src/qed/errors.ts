@@ -1,0 +1,56 @@
+/**
+ * Typed errors for everything qedisk does. Each class has a stable `name`, so code on the far
+ * side of a worker boundary (where only `name` and `message` survive) can still branch on it.
+ */
+
+/** Base class of every error qedisk throws on purpose. */
+export class QedError extends Error {
+  /** Stable machine-readable name; subclasses override it. */
+  override name = 'QedError';
+}
+
+/** The bytes are not a QED image qedisk can open: bad magic, bad geometry, unsupported features. */
+export class QedFormatError extends QedError {
+  override name = 'QedFormatError';
+}
+
+/** The image is QED, but its metadata points somewhere it must not (misaligned, out of file, ...). */
+export class QedCorruptionError extends QedError {
+  override name = 'QedCorruptionError';
+}
+
+/** A guest request lies outside the virtual disk, or a size argument is out of range. */
+export class QedRangeError extends QedError {
+  override name = 'QedRangeError';
+}
+
+/** An argument is malformed (not an integer, not a multiple of 512, unknown option value, ...). */
+export class QedArgumentError extends QedError {
+  override name = 'QedArgumentError';
+}
+
+/** A write-type operation was attempted on an image opened read-only. */
+export class QedReadOnlyError extends QedError {
+  override name = 'QedReadOnlyError';
+}
+
+/** The image was closed and cannot be used any more. */
+export class QedClosedError extends QedError {
+  override name = 'QedClosedError';
+}
+
+/** The backing image is missing, unsupported, too deeply chained or otherwise unusable. */
+export class QedBackingError extends QedError {
+  override name = 'QedBackingError';
+}
+
+/** The underlying file failed (short read or write, quota exceeded, handle lost). */
+export class QedIoError extends QedError {
+  override name = 'QedIoError';
+  /** The original error from the storage backend, when there was one. */
+  override readonly cause?: unknown;
+  constructor(message: string, cause?: unknown) {
+    super(message);
+    this.cause = cause;
+  }
+}
