@@ -54,3 +54,8 @@ export class QedIoError extends QedError {
     this.cause = cause;
   }
 }
+
+/** The storage quota ran out during a write; the image stays consistent and writes may resume once space is freed. */
+export class QedQuotaError extends QedIoError {
+  override name = 'QedQuotaError';
+}

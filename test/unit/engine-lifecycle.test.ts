@@ -1,0 +1,236 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryFile } from '../../src/backends/memory-file.ts';
+import { QedImage } from '../../src/engine/qed-image.ts';
+import type { FileRange, SyncFile } from '../../src/engine/sync-file.ts';
+import { QedBackingError, QedClosedError, QedIoError, QedRangeError, QedReadOnlyError } from '../../src/qed/errors.ts';
+import { memoryResolver, pattern } from '../support/images.ts';
+
+const KIB = 1024;
+const MIB = 1024 * KIB;
+
+/** Sets bytes of a little-endian u64 header field in a copy of `bytes`. */
+function withU64(bytes: Uint8Array, at: number, value: bigint): Uint8Array {
+  const copy = bytes.slice();
+  new DataView(copy.buffer).setBigUint64(at, value, true);
+  return copy;
+}
+
+describe('the need-check bit', () => {
+  it('is set by the first allocating write, kept by flush, and cleared by markClean', () => {
+    const image = QedImage.create(new MemoryFile(), { size: 4 * MIB });
+    expect(image.info().needsCheck).toBe(false);
+    image.write(pattern(512, 1), 0);
+    expect(image.info().needsCheck).toBe(true);
+    image.flush();
+    expect(image.info().needsCheck).toBe(true);
+    expect(image.markClean()).toBe(true);
+    expect(image.info().needsCheck).toBe(false);
+    image.write(pattern(512, 2), 0);
+    expect(image.info().needsCheck).toBe(false);
+  });
+
+  it('is cleared by close', () => {
+    const file = new MemoryFile();
+    const image = QedImage.create(file, { size: 4 * MIB });
+    image.write(pattern(512, 3), 0);
+    const dirty = file.snapshot();
+    image.close();
+    expect(dirty[16]! & 2).toBe(2);
+    expect(file.snapshot()[16]! & 2).toBe(0);
+  });
+
+  it('makes a read-write open repair the image, and a read-only open leave it untouched', () => {
+    const file = new MemoryFile();
+    const image = QedImage.create(file, { size: 4 * MIB });
+    image.write(pattern(64 * KIB, 4), 0);
+    // Damage: point L2 entry 1 past the end of the file, as a lost data write would.
+    const l2Offset = 0x60000;
+    const crashed = withU64(file.snapshot(), l2Offset + 8, 0x1000000n);
+    const readOnly = QedImage.open(new MemoryFile(crashed), { readOnly: true });
+    expect(readOnly.info().needsCheck).toBe(true);
+    expect(readOnly.check().corruptions).toBe(1);
+    readOnly.close();
+    const repairedFile = new MemoryFile(crashed);
+    const repaired = QedImage.open(repairedFile);
+    expect(repaired.info().needsCheck).toBe(false);
+    expect(repaired.check()).toMatchObject({ corruptions: 0, leaks: 0, allocatedClusters: 1 });
+    expect(repaired.read(0, 64 * KIB)).toEqual(pattern(64 * KIB, 4));
+  });
+
+  it('stays set when the repair leaves an unfixable duplicate behind', () => {
+    const file = new MemoryFile();
+    const image = QedImage.create(file, { size: 4 * MIB });
+    image.write(pattern(64 * KIB, 5), 0);
+    const damaged = withU64(file.snapshot(), 0x60000 + 8, 0x50000n);
+    const reopened = QedImage.open(new MemoryFile(damaged));
+    expect(reopened.check().corruptions).toBe(1);
+    expect(reopened.markClean()).toBe(false);
+    reopened.close();
+  });
+});
+
+describe('feature bits', () => {
+  const fresh = (): Uint8Array => {
+    const file = new MemoryFile();
+    QedImage.create(file, { size: MIB }).close();
+    return file.snapshot();
+  };
+
+  it('clears unknown auto-clear bits on a read-write open and keeps them read-only', () => {
+    const bytes = withU64(fresh(), 32, 0x20n);
+    const readOnlyFile = new MemoryFile(bytes);
+    QedImage.open(readOnlyFile, { readOnly: true }).close();
+    expect(readOnlyFile.snapshot()).toEqual(bytes);
+    const file = new MemoryFile(bytes);
+    QedImage.open(file).close();
+    expect(new DataView(file.snapshot().buffer).getBigUint64(32, true)).toBe(0n);
+  });
+
+  it('keeps unknown compatible bits through writes', () => {
+    const file = new MemoryFile(withU64(fresh(), 24, 0x10n));
+    const image = QedImage.open(file);
+    image.write(pattern(4 * KIB, 6), 0);
+    image.close();
+    expect(new DataView(file.snapshot().buffer).getBigUint64(24, true)).toBe(0x10n);
+  });
+});
+
+describe('requests', () => {
+  it('refuses out-of-range and malformed requests before writing anything', () => {
+    const file = new MemoryFile();
+    const image = QedImage.create(file, { size: MIB });
+    const before = file.snapshot();
+    expect(() => image.write(pattern(2, 7), MIB - 1)).toThrow(QedRangeError);
+    expect(() => image.writeZeroes(-1, 10)).toThrow(QedRangeError);
+    expect(() => image.read(2 ** 53, 1)).toThrow(QedRangeError);
+    expect(() => image.read(0.5, 1)).toThrow(QedRangeError);
+    expect(file.snapshot()).toEqual(before);
+  });
+
+  it('refuses writes on a read-only image and everything after close', () => {
+    const file = new MemoryFile();
+    QedImage.create(file, { size: MIB }).close();
+    const image = QedImage.open(new MemoryFile(file.snapshot()), { readOnly: true });
+    expect(() => image.write(pattern(1, 8), 0)).toThrow(QedReadOnlyError);
+    image.close();
+    expect(() => image.read(0, 1)).toThrow(QedClosedError);
+  });
+
+  it('grows with resize and refuses shrinking, odd sizes and sizes past the maximum', () => {
+    const image = QedImage.create(new MemoryFile(), { size: 8 * MIB });
+    image.resize(16 * MIB);
+    expect(image.size).toBe(16 * MIB);
+    expect(() => image.resize(4 * MIB)).toThrow(/shrinking/);
+    expect(() => image.resize(16 * MIB + 1000)).toThrow(/multiple of 512/);
+    image.resize(64 * 1024 ** 4);
+    expect(() => image.resize(65 * 1024 ** 4)).toThrow(QedRangeError);
+  });
+});
+
+describe('zero writes', () => {
+  it('turn whole unallocated clusters into zero clusters that hide the backing image', () => {
+    const base = new MemoryFile(new Uint8Array(MIB).fill(0x11));
+    const file = new MemoryFile();
+    const image = QedImage.create(file, { backing: { name: 'b', format: 'raw' }, resolveBacking: memoryResolver({ b: base }) });
+    image.writeZeroes(0, 128 * KIB);
+    expect(image.read(0, 128 * KIB).every((b) => b === 0)).toBe(true);
+    expect(image.map()[0]).toEqual({ start: 0, length: 128 * KIB, kind: 'zero' });
+    expect(image.info().allocatedBytes).toBe(0);
+  });
+
+  it('fill the rest of a zero cluster with zeros on a partial write (the spec, not QEMU 7.2)', () => {
+    const base = new MemoryFile(new Uint8Array(MIB).fill(0x11));
+    const image = QedImage.create(new MemoryFile(), { backing: { name: 'b', format: 'raw' }, resolveBacking: memoryResolver({ b: base }) });
+    image.writeZeroes(0, 64 * KIB);
+    image.write(new Uint8Array(4 * KIB).fill(0xab), 0);
+    expect(image.read(4 * KIB, 60 * KIB).every((b) => b === 0)).toBe(true);
+  });
+
+  it('zero allocated clusters in place and write unaligned ends as data', () => {
+    const image = QedImage.create(new MemoryFile(), { size: MIB });
+    image.write(pattern(256 * KIB, 9), 0);
+    image.writeZeroes(1000, 200 * KIB);
+    const expected = pattern(256 * KIB, 9);
+    expected.fill(0, 1000, 1000 + 200 * KIB);
+    expect(image.read(0, 256 * KIB)).toEqual(expected);
+    expect(image.info().allocatedBytes).toBe(256 * KIB);
+  });
+});
+
+describe('backing images', () => {
+  it('read as zeros past the end of a shorter backing file, also in copy-on-write fills', () => {
+    const base = new MemoryFile(new Uint8Array(100 * KIB).fill(0x11));
+    const image = QedImage.create(new MemoryFile(), { size: MIB, backing: { name: 'b', format: 'raw' }, resolveBacking: memoryResolver({ b: base }) });
+    expect(image.read(100 * KIB - 2, 4)).toEqual(new Uint8Array([0x11, 0x11, 0, 0]));
+    image.write(new Uint8Array([0xab]), 70 * KIB);
+    const cluster = image.read(64 * KIB, 64 * KIB);
+    expect(cluster[0]).toBe(0x11);
+    expect(cluster[6 * KIB]).toBe(0xab);
+    expect(cluster[36 * KIB - 1]).toBe(0x11);
+    expect(cluster[36 * KIB]).toBe(0);
+  });
+
+  it('refuses a chain that loops back on itself', () => {
+    const files: Record<string, MemoryFile> = {};
+    const file = new MemoryFile();
+    files['self.qed'] = file;
+    const resolver = memoryResolver(files);
+    QedImage.create(file, { size: MIB, backing: { name: 'self.qed', format: 'qed' }, resolveBacking: () => new MemoryFile(new Uint8Array(MIB)) }).close();
+    expect(() => QedImage.open(new MemoryFile(file.snapshot()), { resolveBacking: resolver, maxBackingDepth: 8 })).toThrow(QedBackingError);
+  });
+
+  it('refuses to open an overlay whose backing file cannot be found', () => {
+    const file = new MemoryFile();
+    QedImage.create(file, { size: MIB, backing: { name: 'gone.raw', format: 'raw' }, resolveBacking: () => new MemoryFile() }).close();
+    expect(() => QedImage.open(new MemoryFile(file.snapshot()), { resolveBacking: memoryResolver({}) })).toThrow(/cannot open backing file "gone.raw"/);
+    expect(() => QedImage.open(new MemoryFile(file.snapshot()))).toThrow(QedBackingError);
+  });
+});
+
+/** A file whose writes fail after `budget` bytes, like a full quota. */
+class FullDisk implements SyncFile {
+  readonly inner = new MemoryFile();
+  budget = Number.POSITIVE_INFINITY;
+  read(buffer: Uint8Array, range: FileRange): number {
+    return this.inner.read(buffer, range);
+  }
+  write(buffer: Uint8Array, range: FileRange): number {
+    if (range.at + buffer.byteLength > this.budget) throw new Error('QuotaExceededError: no space');
+    return this.inner.write(buffer, range);
+  }
+  getSize(): number {
+    return this.inner.getSize();
+  }
+  truncate(size: number): void {
+    this.inner.truncate(size);
+  }
+  flush(): void {}
+  close(): void {}
+}
+
+describe('storage failures', () => {
+  it('surface as QedIoError, leave the image consistent, and let writes resume', () => {
+    const file = new FullDisk();
+    const image = QedImage.create(file, { size: 4 * MIB });
+    image.write(pattern(64 * KIB, 10), 0);
+    file.budget = file.getSize() + 1000;
+    expect(() => image.write(pattern(64 * KIB, 11), MIB)).toThrow(QedIoError);
+    expect(image.check()).toMatchObject({ corruptions: 0 });
+    file.budget = Number.POSITIVE_INFINITY;
+    image.write(pattern(64 * KIB, 11), MIB);
+    expect(image.read(MIB, 64 * KIB)).toEqual(pattern(64 * KIB, 11));
+    expect(image.read(0, 64 * KIB)).toEqual(pattern(64 * KIB, 10));
+    expect(image.check()).toMatchObject({ corruptions: 0, leaks: 0 });
+  });
+});
+
+describe('the L2 cache', () => {
+  it('stays within its byte budget across many tables', () => {
+    const image = QedImage.create(new MemoryFile(), { size: 64 * MIB, clusterSize: 4 * KIB, tableSize: 2, l2CacheBytes: 32 * KIB });
+    for (let offset = 0; offset < 64 * MIB; offset += 4 * MIB) image.write(pattern(512, offset), offset);
+    for (let offset = 0; offset < 64 * MIB; offset += 4 * MIB) expect(image.read(offset, 512)).toEqual(pattern(512, offset));
+    const stats = image.ioStats().l2Cache;
+    expect(stats.bytes).toBeLessThanOrEqual(32 * KIB);
+    expect(stats.evictions).toBeGreaterThan(0);
+  });
+});
