@@ -105,7 +105,7 @@ function allocateAndWrite(state: ImageState, l1Index: number, table: Table | nul
   const headBytes = start - clusterStart;
   const tailBytes = extentBytes - headBytes - piece.byteLength;
   // Gather the fills first: a backing read that fails leaves nothing changed.
-  const assemble = extentBytes <= ASSEMBLE_LIMIT_BYTES;
+  const assemble = extentBytes <= ASSEMBLE_LIMIT_BYTES && extentBytes !== piece.byteLength;
   const buffer = state.scratch(assemble ? extentBytes : headBytes + tailBytes);
   const head = buffer.subarray(0, headBytes);
   const tail = assemble ? buffer.subarray(extentBytes - tailBytes) : buffer.subarray(headBytes, headBytes + tailBytes);

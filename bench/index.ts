@@ -1,0 +1,78 @@
+/**
+ * `npm run bench [-- --json] [-- --quick] [-- --only=convert|engine]`: qedisk against native QEMU on this machine, in one
+ * run, as ratios (qedisk / baseline; 1.0 = as fast as QEMU, higher is better).
+ */
+import { randomFillSync } from 'node:crypto';
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { convertLines } from './convert-bench.ts';
+import { engineLines } from './engine-bench.ts';
+import type { BenchLine } from './measure.ts';
+import { run } from './measure.ts';
+
+const MIB = 1024 * 1024;
+const args = new Set(process.argv.slice(2));
+const json = args.has('--json');
+const quick = args.has('--quick');
+const imageSize = quick ? 128 * MIB : 1024 * MIB;
+const repeats = quick ? 1 : 3;
+/** `--only=convert` or `--only=engine` runs one group. */
+const only = [...args].find((a) => a.startsWith('--only='))?.slice('--only='.length);
+
+/** Writes a raw image whose 1 MiB chunks alternate between random data and zeros (half allocated). */
+function writeHalfFullRaw(path: string, size: number): void {
+  const fd = openSync(path, 'w');
+  const chunk = new Uint8Array(MIB);
+  for (let offset = 0; offset < size; offset += MIB) {
+    if ((offset / MIB) % 2 === 0) {
+      randomFillSync(chunk);
+      writeSync(fd, chunk, 0, MIB, offset);
+    }
+  }
+  closeSync(fd);
+  run('truncate', ['-s', String(size), path]);
+}
+
+function log(message: string): void {
+  if (!json) process.stderr.write(`${message}\n`);
+}
+
+function printTable(lines: BenchLine[]): void {
+  const rows = lines.map((l) => [l.name, `${l.qedisk.toFixed(0)} ${l.unit}`, `${l.baseline.toFixed(0)} ${l.unit}`, l.baselineName, l.ratio.toFixed(2), l.ratio >= l.goal ? 'met' : 'short']);
+  const header = ['line', 'qedisk', 'baseline', 'baseline is', 'ratio', `goal`];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const format = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+  console.log(format(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const row of rows) console.log(format(row));
+}
+
+const work = mkdtempSync(join(process.env['QEDISK_BENCH_DIR'] ?? tmpdir(), 'qedisk-bench-'));
+try {
+  log(`preparing ${imageSize / MIB} MiB images in ${work} ...`);
+  const sourceRaw = join(work, 'source.raw');
+  writeHalfFullRaw(sourceRaw, imageSize);
+  const sparseQed = join(work, 'sparse.qed');
+  run('qemu-img', ['convert', '-f', 'raw', '-O', 'qed', sourceRaw, sparseQed]);
+  const filledQed = join(work, 'filled.qed');
+  run('qemu-img', ['convert', '-S', '0', '-f', 'raw', '-O', 'qed', sourceRaw, filledQed]);
+  const emptyQed = join(work, 'empty.qed');
+  run('qemu-img', ['create', '-q', '-f', 'qed', emptyQed, String(imageSize)]);
+  const lines: BenchLine[] = [];
+  if (only !== 'engine') {
+    log('measuring convert ...');
+    lines.push(...convertLines(work, sparseQed, sourceRaw, imageSize, repeats));
+  }
+  if (only !== 'convert') {
+    log('measuring engine ...');
+    lines.push(...engineLines(work, filledQed, emptyQed, imageSize, repeats));
+  }
+  if (json) console.log(JSON.stringify({ imageSize, repeats, qemu: run('qemu-img', ['--version']).split('\n')[0], lines }, null, 2));
+  else {
+    console.log(`qedisk vs native QEMU, ${imageSize / MIB} MiB image, median of ${repeats}, ratio = qedisk / baseline (higher is better)`);
+    printTable(lines);
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
