@@ -179,7 +179,11 @@ export class QedImage implements BlockReader {
    */
   markClean(): boolean {
     this.#assertOpen();
-    if (this.#readOnly || !this.#state.needCheckOnDisk || this.#corruptionRemains) return false;
+    if (this.#readOnly) return false;
+    if (!this.#state.needCheckOnDisk || this.#corruptionRemains) {
+      this.#guard(() => this.#state.flushFile());
+      return false;
+    }
     this.#guard(() => this.#clearNeedCheck());
     return true;
   }
@@ -252,10 +256,7 @@ export class QedImage implements BlockReader {
   close(): void {
     if (this.#closed) return;
     try {
-      if (!this.#readOnly) {
-        this.markClean();
-        this.#guard(() => this.#state.flushFile());
-      }
+      if (!this.#readOnly) this.markClean();
     } finally {
       this.#closed = true;
       this.#state.backing?.close();
