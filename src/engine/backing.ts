@@ -2,6 +2,7 @@
 import { hasQedMagic } from '../qed/header.ts';
 import { QedBackingError } from '../qed/errors.ts';
 import { type BlockReader, RawImage } from './block-reader.ts';
+import { GuardedFile } from './guarded-file.ts';
 import type { SyncFile } from './sync-file.ts';
 import { readFully } from './sync-file.ts';
 import type { BackingFormat, BackingResolver } from './types.ts';
@@ -41,7 +42,7 @@ export function openBacking(
   if (depth > maxDepth) throw new QedBackingError(`backing chain is deeper than ${maxDepth} images (a loop?) at "${name}"`);
   let file: SyncFile;
   try {
-    file = resolve({ name, format, depth });
+    file = new GuardedFile(resolve({ name, format, depth }));
   } catch (error) {
     throw new QedBackingError(`cannot open backing file "${name}": ${error instanceof Error ? error.message : String(error)}`);
   }

@@ -4,13 +4,14 @@
  * `read-path.ts` and `write-path.ts`.
  */
 import { HEADER_STRUCT_SIZE_BYTES, SECTOR_SIZE_BYTES } from '../qed/constants.ts';
-import { QedArgumentError, QedClosedError, QedError, QedIoError, QedRangeError, QedReadOnlyError } from '../qed/errors.ts';
+import { QedArgumentError, QedClosedError, QedRangeError, QedReadOnlyError } from '../qed/errors.ts';
 import type { Geometry } from '../qed/geometry.ts';
 import { type QedHeader, decodeBackingName, decodeHeader, hasBackingFile, isBackingRaw, isValidImageSize, validateHeader } from '../qed/header.ts';
 import { openBacking } from './backing.ts';
 import type { BlockReader } from './block-reader.ts';
 import { checkImage } from './check.ts';
 import { forEachTableChunk } from './cluster-state.ts';
+import { GuardedFile } from './guarded-file.ts';
 import { createImageFile } from './create.ts';
 import { ImageState } from './image-state.ts';
 import { countAllocatedClusters, mapImage } from './map.ts';
@@ -43,7 +44,8 @@ export class QedImage implements BlockReader {
    * `QedFormatError`, `QedCorruptionError` or `QedBackingError`. On failure `file` stays open and
    * remains the caller's; on success the image owns it.
    */
-  static open(file: SyncFile, options: OpenOptions = {}): QedImage {
+  static open(rawFile: SyncFile, options: OpenOptions = {}): QedImage {
+    const file = rawFile instanceof GuardedFile ? rawFile : new GuardedFile(rawFile);
     const fileSize = file.getSize();
     const headerBytes = new Uint8Array(Math.min(fileSize, HEADER_STRUCT_SIZE_BYTES));
     readFully(file, headerBytes, 0);
@@ -59,7 +61,7 @@ export class QedImage implements BlockReader {
       );
     }
     try {
-      if (!image.#readOnly) image.#guard(() => image.#prepareForWriting());
+      if (!image.#readOnly) image.#prepareForWriting();
     } catch (error) {
       state.backing?.close();
       throw error;
@@ -81,7 +83,7 @@ export class QedImage implements BlockReader {
       size = backing.size;
       backing.close();
     }
-    createImageFile(file, { ...options, size });
+    createImageFile(new GuardedFile(file), { ...options, size });
     return QedImage.open(file, { resolveBacking: options.resolveBacking, l2CacheBytes: options.l2CacheBytes });
   }
 
@@ -116,11 +118,9 @@ export class QedImage implements BlockReader {
   /** Fills `target` with the guest bytes at `offset`. Throws `QedRangeError` outside the disk. */
   readInto(target: Uint8Array, offset: number): void {
     this.#assertRange(offset, target.byteLength);
-    this.#guard(() => {
-      this.#state.io.reads++;
-      this.#state.io.bytesRead += target.byteLength;
-      readRange(this.#state, target, offset);
-    });
+    this.#state.io.reads++;
+    this.#state.io.bytesRead += target.byteLength;
+    readRange(this.#state, target, offset);
   }
 
   /**
@@ -130,11 +130,9 @@ export class QedImage implements BlockReader {
   write(data: Uint8Array, offset: number): void {
     this.#assertWritable();
     this.#assertRange(offset, data.byteLength);
-    this.#guard(() => {
-      this.#state.io.writes++;
-      this.#state.io.bytesWritten += data.byteLength;
-      writeRange(this.#state, data, offset);
-    });
+    this.#state.io.writes++;
+    this.#state.io.bytesWritten += data.byteLength;
+    writeRange(this.#state, data, offset);
   }
 
   /**
@@ -149,13 +147,11 @@ export class QedImage implements BlockReader {
     const end = offset + length;
     const alignedStart = Math.min(Math.ceil(offset / cs) * cs, end);
     const alignedEnd = end === this.size ? end : Math.max(Math.floor(end / cs) * cs, alignedStart);
-    this.#guard(() => {
-      this.#state.io.writes++;
-      this.#state.io.bytesWritten += length;
-      writeZeroData(this.#state, offset, alignedStart - offset);
-      forEachTableChunk(this.geometry, alignedStart, alignedEnd - alignedStart, (l1Index, start, chunkEnd) => zeroClusters(this.#state, l1Index, start, chunkEnd));
-      writeZeroData(this.#state, alignedEnd, end - alignedEnd);
-    });
+    this.#state.io.writes++;
+    this.#state.io.bytesWritten += length;
+    writeZeroData(this.#state, offset, alignedStart - offset);
+    forEachTableChunk(this.geometry, alignedStart, alignedEnd - alignedStart, (l1Index, start, chunkEnd) => zeroClusters(this.#state, l1Index, start, chunkEnd));
+    writeZeroData(this.#state, alignedEnd, end - alignedEnd);
   }
 
   /**
@@ -170,7 +166,7 @@ export class QedImage implements BlockReader {
   /** Makes every completed write durable. The need-check bit is left as it is (see `markClean`). */
   flush(): void {
     this.#assertOpen();
-    if (!this.#readOnly) this.#guard(() => this.#state.flushFile());
+    if (!this.#readOnly) this.#state.flushFile();
   }
 
   /**
@@ -181,10 +177,10 @@ export class QedImage implements BlockReader {
     this.#assertOpen();
     if (this.#readOnly) return false;
     if (!this.#state.needCheckOnDisk || this.#corruptionRemains) {
-      this.#guard(() => this.#state.flushFile());
+      this.#state.flushFile();
       return false;
     }
-    this.#guard(() => this.#clearNeedCheck());
+    this.#clearNeedCheck();
     return true;
   }
 
@@ -198,11 +194,9 @@ export class QedImage implements BlockReader {
     if (!isValidImageSize(this.geometry, newSize)) {
       throw new QedRangeError(`new size ${newSize} exceeds the maximum of ${this.geometry.maxImageSize} bytes for this geometry`);
     }
-    this.#guard(() => {
-      this.#state.header.imageSize = newSize;
-      this.#state.writeHeader();
-      this.#state.flushFile();
-    });
+    this.#state.header.imageSize = newSize;
+    this.#state.writeHeader();
+    this.#state.flushFile();
   }
 
   /**
@@ -213,38 +207,36 @@ export class QedImage implements BlockReader {
     this.#assertOpen();
     const repair = options.repair ?? false;
     if (repair) this.#assertWritable();
-    return this.#guard(() => this.#runCheck(repair));
+    return this.#runCheck(repair);
   }
 
   /** The storage state of the whole virtual disk as maximal runs, in guest order. */
   map(): Extent[] {
     this.#assertOpen();
-    return this.#guard(() => mapImage(this.#state));
+    return mapImage(this.#state);
   }
 
   /** Geometry, sizes, backing and counters. The first call counts allocated clusters by reading every L2 table. */
   info(): ImageInfo {
     this.#assertOpen();
     const state = this.#state;
-    return this.#guard(() => {
-      state.allocatedClusters ??= countAllocatedClusters(state);
-      return {
-        virtualSize: this.size,
-        clusterSize: this.geometry.clusterSize,
-        tableSize: this.geometry.tableSize,
-        headerSize: state.header.headerSize,
-        physicalSize: state.file.getSize(),
-        allocatedBytes: state.allocatedClusters * this.geometry.clusterSize,
-        backingFile: this.#backingName,
-        backingFormat: this.#backingName === null ? null : isBackingRaw(state.header) ? 'raw' : 'probe',
-        needsCheck: state.needCheckOnDisk,
-        features: Number(state.header.features),
-        compatFeatures: Number(state.header.compatFeatures),
-        autoclearFeatures: Number(state.header.autoclearFeatures),
-        readOnly: this.#readOnly,
-        io: this.ioStats(),
-      };
-    });
+    state.allocatedClusters ??= countAllocatedClusters(state);
+    return {
+      virtualSize: this.size,
+      clusterSize: this.geometry.clusterSize,
+      tableSize: this.geometry.tableSize,
+      headerSize: state.header.headerSize,
+      physicalSize: state.file.getSize(),
+      allocatedBytes: state.allocatedClusters * this.geometry.clusterSize,
+      backingFile: this.#backingName,
+      backingFormat: this.#backingName === null ? null : isBackingRaw(state.header) ? 'raw' : 'probe',
+      needsCheck: state.needCheckOnDisk,
+      features: Number(state.header.features),
+      compatFeatures: Number(state.header.compatFeatures),
+      autoclearFeatures: Number(state.header.autoclearFeatures),
+      readOnly: this.#readOnly,
+      io: this.ioStats(),
+    };
   }
 
   /** I/O counters since open. */
@@ -309,17 +301,6 @@ export class QedImage implements BlockReader {
     }
     if (offset + length > this.size) {
       throw new QedRangeError(`request [${offset}, ${offset + length}) lies outside the ${this.size}-byte disk`);
-    }
-  }
-
-  /** Runs `action`, turning storage failures that are not `QedError`s into `QedIoError`. */
-  #guard<T>(action: () => T): T {
-    try {
-      return action();
-    } catch (error) {
-      if (error instanceof QedError) throw error;
-      const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      throw new QedIoError(`I/O error: ${message}`, error);
     }
   }
 }

@@ -1,3 +1,5 @@
+import { QedIoError } from '../qed/errors.ts';
+
 /**
  * The only I/O the engine sees: a synchronous random-access file shaped like the browser's
  * `FileSystemSyncAccessHandle`, so an OPFS handle, a Node file and an in-memory buffer all serve.
@@ -51,7 +53,7 @@ export function writeFully(file: SyncFile, buffer: Uint8Array, at: number): void
   let done = 0;
   while (done < buffer.byteLength) {
     const wrote = file.write(done === 0 ? buffer : buffer.subarray(done), { at: at + done });
-    if (wrote <= 0) throw new Error(`short write: ${done} of ${buffer.byteLength} bytes at ${at}`);
+    if (wrote <= 0) throw new QedIoError(`short write: ${done} of ${buffer.byteLength} bytes at ${at}`);
     done += wrote;
   }
 }

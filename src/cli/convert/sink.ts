@@ -1,0 +1,72 @@
+/**
+ * The output of `convert`: a new sparse QED image or a sparse raw file. Neither is synced to
+ * stable storage (see `unsynced-file.ts`).
+ */
+import { NodeFile } from '../../backends/node-file.ts';
+import { QedImage } from '../../engine/qed-image.ts';
+import { writeFully } from '../../engine/sync-file.ts';
+import { unsynced } from './unsynced-file.ts';
+
+/** Granularity of hole detection for raw output, in bytes (as qemu-img convert's default). */
+const RAW_BLOCK_BYTES = 4096;
+
+/** Where converted bytes go. Regions never written read as zeros. */
+export interface ConvertSink {
+  /** Zero detection granularity in bytes: an all-zero block of this size is not written. */
+  readonly blockSize: number;
+  /** Writes `data` at guest `offset`; `data` is not kept. */
+  write(data: Uint8Array, offset: number): void;
+  /** Completes the output (size, flush) and closes it. */
+  finish(): void;
+  /** Closes the output after a failure, ignoring errors. */
+  abandon(): void;
+}
+
+/** Geometry options of a QED output. */
+export interface QedSinkOptions {
+  /** Bytes per cluster, or the engine's default. */
+  clusterSize?: number;
+  /** Clusters per table, or the engine's default. */
+  tableSize?: number;
+}
+
+/** Creates a QED image of `size` bytes at `path`; all-zero clusters are left unallocated. */
+export function qedSink(path: string, size: number, options: QedSinkOptions): ConvertSink {
+  const file = unsynced(NodeFile.open(path, 'create'));
+  let image: QedImage;
+  try {
+    image = QedImage.create(file, { size, clusterSize: options.clusterSize, tableSize: options.tableSize });
+  } catch (error) {
+    file.close();
+    throw error;
+  }
+  return {
+    blockSize: image.geometry.clusterSize,
+    write: (data, offset) => image.write(data, offset),
+    finish: () => image.close(),
+    abandon: () => closeQuietly(() => image.close()),
+  };
+}
+
+/** Creates a sparse raw file of `size` bytes at `path`: all-zero blocks become holes. */
+export function rawSink(path: string, size: number): ConvertSink {
+  const file = NodeFile.open(path, 'create');
+  return {
+    blockSize: RAW_BLOCK_BYTES,
+    write: (data, offset) => writeFully(file, data, offset),
+    finish: () => {
+      file.truncate(size);
+      file.close();
+    },
+    abandon: () => closeQuietly(() => file.close()),
+  };
+}
+
+/** Runs `close`, swallowing its error: the failure being handled is the one to report. */
+function closeQuietly(close: () => void): void {
+  try {
+    close();
+  } catch {
+    // Ignored on purpose.
+  }
+}
