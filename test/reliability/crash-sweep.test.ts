@@ -17,7 +17,7 @@ afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
 /** Crash outcomes tried at every crash point: all land, none land, and seeded random subsets with torn writes. */
 function outcomes(seed: number): Array<{ name: string; outcome: CrashOutcome }> {
-  const list = [
+  const list: Array<{ name: string; outcome: CrashOutcome }> = [
     { name: 'all writes land', outcome: { lands: () => true, keepSector: () => true } },
     { name: 'no unflushed write lands', outcome: { lands: () => false, keepSector: () => true } },
     { name: 'only the last write is lost', outcome: { lands: (i: number, n: number) => i < n - 1, keepSector: () => true } },
@@ -50,7 +50,7 @@ function sweep(seed: number, backing: boolean, qemuSample: number): SweepResult 
   const clusterSize = 4 * KIB;
   const files: Record<string, MemoryFile> = {};
   let resolver: BackingResolver | undefined;
-  let baseBytes = new Uint8Array(size);
+  let baseBytes: Uint8Array = new Uint8Array(size);
   if (backing) {
     baseBytes = pattern(2 * MIB, seed);
     files['base.raw'] = new MemoryFile(baseBytes);
