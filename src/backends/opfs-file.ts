@@ -1,0 +1,145 @@
+/**
+ * `OpfsFile`: a `SyncFile` over an origin-private file system (OPFS) sync access handle. The
+ * handle already has the right shape; this adapter only turns DOMExceptions into qedisk's typed
+ * errors and offers a tiny quota fault injector for tests. Usable only in a dedicated worker.
+ */
+import type { FileRange, SyncFile } from '../engine/sync-file.ts';
+import { QedIoError, QedQuotaError } from '../qed/errors.ts';
+
+/**
+ * The part of `FileSystemSyncAccessHandle` qedisk uses. Declared structurally so this file
+ * type-checks under both the DOM and the WebWorker libs.
+ */
+export interface SyncAccessHandleLike {
+  /** Reads into `buffer` at byte offset `at`; returns the bytes read. */
+  read(buffer: Uint8Array, options: FileRange): number;
+  /** Writes `buffer` at byte offset `at`; returns the bytes written. */
+  write(buffer: Uint8Array, options: FileRange): number;
+  /** File length in bytes. */
+  getSize(): number;
+  /** Sets the file length in bytes. */
+  truncate(size: number): void;
+  /** Persists completed writes. */
+  flush(): void;
+  /** Releases the handle and its exclusive lock on the file. */
+  close(): void;
+}
+
+/** A file handle that can open a sync access handle (OPFS files in a dedicated worker). */
+interface SyncAccessCapable {
+  createSyncAccessHandle(): Promise<SyncAccessHandleLike>;
+}
+
+/** Options of `OpfsFile`. */
+export interface OpfsFileOptions {
+  /**
+   * Fault injection for tests: writes and truncates that would make the file longer than this
+   * many bytes throw `QedQuotaError`, as a full disk would. Unlimited when absent.
+   */
+  quotaBytes?: number;
+}
+
+/** A `SyncFile` backed by an OPFS `FileSystemSyncAccessHandle`; `getSize()` is the physical size. */
+export class OpfsFile implements SyncFile {
+  readonly #handle: SyncAccessHandleLike;
+  /** Injected limit on the file length in bytes, or null for none. */
+  #quotaBytes: number | null;
+
+  /** Wraps `handle`, which the new `OpfsFile` owns and closes in `close()`. */
+  constructor(handle: SyncAccessHandleLike, options: OpfsFileOptions = {}) {
+    this.#handle = handle;
+    this.#quotaBytes = options.quotaBytes ?? null;
+  }
+
+  /**
+   * Opens a sync access handle on `fileHandle` (a `FileSystemFileHandle` from OPFS) and wraps it.
+   * Rejects with the browser's DOMException (e.g. `NoModificationAllowedError` while another
+   * handle is open) or `QedIoError` when this context cannot open sync access handles.
+   */
+  static async open(fileHandle: object, options: OpfsFileOptions = {}): Promise<OpfsFile> {
+    if (!isSyncAccessCapable(fileHandle)) {
+      throw new QedIoError('createSyncAccessHandle is not available here (OPFS sync access needs a dedicated worker)');
+    }
+    return new OpfsFile(await fileHandle.createSyncAccessHandle(), options);
+  }
+
+  /** Sets (bytes) or lifts (null) the injected quota limit; see `OpfsFileOptions.quotaBytes`. */
+  setQuotaLimit(bytes: number | null): void {
+    this.#quotaBytes = bytes;
+  }
+
+  read(buffer: Uint8Array, options: FileRange): number {
+    const count = translate(() => this.#handle.read(buffer, { at: options.at }), 'read');
+    return checkCount(count, buffer.byteLength, 'read', options.at);
+  }
+
+  write(buffer: Uint8Array, options: FileRange): number {
+    this.#checkQuota(options.at + buffer.byteLength);
+    const count = translate(() => this.#handle.write(buffer, { at: options.at }), 'write');
+    return checkCount(count, buffer.byteLength, 'write', options.at);
+  }
+
+  getSize(): number {
+    return translate(() => this.#handle.getSize(), 'getSize');
+  }
+
+  truncate(size: number): void {
+    this.#checkQuota(size);
+    translate(() => this.#handle.truncate(size), 'truncate');
+  }
+
+  flush(): void {
+    translate(() => this.#handle.flush(), 'flush');
+  }
+
+  close(): void {
+    translate(() => this.#handle.close(), 'close');
+  }
+
+  /** Throws `QedQuotaError` when growing the file to `end` bytes would pass the injected limit. */
+  #checkQuota(end: number): void {
+    if (this.#quotaBytes === null || end <= this.#quotaBytes || end <= this.#handle.getSize()) return;
+    throw new QedQuotaError(`QuotaExceededError: growing the file to ${end} bytes passes the injected limit of ${this.#quotaBytes} bytes`);
+  }
+}
+
+/** Chromium's `base::File::FILE_ERROR_NO_SPACE`. */
+const CHROMIUM_NO_SPACE = -8;
+
+/**
+ * Returns `count` when it is a possible result of reading or writing `length` bytes. Chromium
+ * 156 returns some failures (e.g. "no space" past 2 GiB in an incognito profile's in-memory
+ * OPFS) as a negative error code cast to unsigned (`2 ** 32 - 8`) instead of throwing: that
+ * becomes `QedQuotaError` for "no space" and `QedIoError` otherwise.
+ */
+function checkCount(count: number, length: number, operation: string, at: number): number {
+  if (Number.isSafeInteger(count) && count >= 0 && count <= length) return count;
+  const code = count >= 2 ** 31 && count < 2 ** 32 ? count - 2 ** 32 : count;
+  const message = `${operation} of ${length} bytes at ${at} failed: the browser returned ${count} (error code ${code})`;
+  if (code === CHROMIUM_NO_SPACE) throw new QedQuotaError(`QuotaExceededError: ${message}, no space left`);
+  throw new QedIoError(message);
+}
+
+/** True when `handle` has a callable `createSyncAccessHandle`. */
+function isSyncAccessCapable(handle: object): handle is SyncAccessCapable {
+  return typeof Reflect.get(handle, 'createSyncAccessHandle') === 'function';
+}
+
+/** Runs `action`, turning a DOMException into `QedQuotaError` (quota) or `QedIoError` (others). */
+function translate<T>(action: () => T, operation: string): T {
+  try {
+    return action();
+  } catch (error) {
+    if (!isDomException(error)) throw error;
+    if (error.name === 'QuotaExceededError') {
+      throw new QedQuotaError(`QuotaExceededError during ${operation}: ${error.message}`, error);
+    }
+    throw new QedIoError(`${error.name} during ${operation}: ${error.message}`, error);
+  }
+}
+
+/** True for a DOMException (checked by shape too, in case of a foreign realm). */
+function isDomException(error: unknown): error is DOMException {
+  if (typeof DOMException !== 'undefined' && error instanceof DOMException) return true;
+  return error instanceof Error && Object.prototype.toString.call(error) === '[object DOMException]';
+}

@@ -1,0 +1,75 @@
+/** `WorkerDisk`: the page-side `Disk`, a thin proxy that forwards each call to the disk worker. */
+import * as Comlink from 'comlink';
+import type { CheckReport } from '../engine/types.ts';
+import { QedArgumentError, QedClosedError } from '../qed/errors.ts';
+import type { Disk, DiskInfo } from './types.ts';
+import type { DiskWorkerApi, OpenedDisk } from './worker-api.ts';
+import { callWorker } from './worker-connection.ts';
+
+/** An open disk served by the worker. Calls are sent in order, and the worker keeps that order. */
+export class WorkerDisk implements Disk {
+  readonly name: string;
+  readonly size: number;
+  readonly #id: number;
+  #closed = false;
+
+  /** Wraps a disk the worker has opened. */
+  constructor(opened: OpenedDisk) {
+    this.name = opened.name;
+    this.size = opened.size;
+    this.#id = opened.id;
+  }
+
+  read(offset: number, length: number): Promise<Uint8Array> {
+    return this.#call((api) => api.read(this.#id, offset, length));
+  }
+
+  /** Writes `data` at `offset`. A `data` that spans its whole ArrayBuffer is transferred (detached); others are copied. */
+  write(offset: number, data: Uint8Array): Promise<void> {
+    if (!(data instanceof Uint8Array)) return Promise.reject(new QedArgumentError('data must be a Uint8Array'));
+    const payload = ownsWholeBuffer(data) ? data : data.slice();
+    return this.#call((api) => api.write(this.#id, offset, Comlink.transfer(payload, [payload.buffer])));
+  }
+
+  writeZeroes(offset: number, length: number): Promise<void> {
+    return this.#call((api) => api.writeZeroes(this.#id, offset, length));
+  }
+
+  flush(): Promise<void> {
+    return this.#call((api) => api.flush(this.#id));
+  }
+
+  info(): Promise<DiskInfo> {
+    return this.#call((api) => api.info(this.#id));
+  }
+
+  check(options: { repair?: boolean } = {}): Promise<CheckReport> {
+    return this.#call((api) => api.check(this.#id, { repair: options.repair ?? false }));
+  }
+
+  /** The `.qed` file, flushed and marked clean. Read it before writing again: later writes may show through. */
+  exportFile(): Promise<File> {
+    return this.#call((api) => api.exportFile(this.#id));
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await callWorker(this.name, (api) => api.close(this.#id));
+  }
+
+  /** Test hook: limits (bytes) or unlimits (null) the growth of the disk's OPFS file. */
+  setQuotaLimitForTesting(bytes: number | null): Promise<void> {
+    return this.#call((api) => api.setQuotaLimit(this.#id, bytes));
+  }
+
+  #call<T>(call: (api: Comlink.Remote<DiskWorkerApi>) => Promise<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(new QedClosedError(`disk "${this.name}" is closed`));
+    return callWorker(this.name, call);
+  }
+}
+
+/** True when `data` spans its whole (non-shared) ArrayBuffer, so transferring it detaches nothing else. */
+function ownsWholeBuffer(data: Uint8Array): data is Uint8Array<ArrayBuffer> {
+  return data.buffer instanceof ArrayBuffer && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
+}

@@ -1,0 +1,93 @@
+/**
+ * Filling a new OPFS file from a `Blob`, streamed in chunks: a raw image becomes a sparse QED
+ * image (all-zero clusters stay unallocated); a file starting with the QED magic is copied as it
+ * is, then opened (repairing if its need-check bit is set) and checked.
+ */
+import type { OpfsFile } from '../src/backends/opfs-file.ts';
+import { QedImage } from '../src/engine/qed-image.ts';
+import { writeFully } from '../src/engine/sync-file.ts';
+import type { ImportResult, WorkerImportOptions } from '../src/client/worker-api.ts';
+import { SECTOR_SIZE_BYTES } from '../src/qed/constants.ts';
+import { QedArgumentError, QedCorruptionError } from '../src/qed/errors.ts';
+import { hasQedMagic } from '../src/qed/header.ts';
+
+/** Bytes of the source read per step (a power of two, so cluster-aligned up to this size). */
+const IMPORT_CHUNK_BYTES = 4 * 1024 * 1024;
+
+/** Called after each chunk with bytes done and bytes in all. */
+export type ImportProgress = (done: number, total: number) => Promise<void>;
+
+/**
+ * Fills `file` (empty, owned by the caller until this resolves) from `source` and returns the
+ * open image, which then owns `file`. On failure `file` is closed.
+ */
+export async function importImage(file: OpfsFile, source: Blob, options: WorkerImportOptions, progress: ImportProgress): Promise<{ image: QedImage; result: ImportResult }> {
+  if (source.size === 0) {
+    file.close();
+    throw new QedArgumentError('cannot import an empty file');
+  }
+  const isQed = hasQedMagic(new Uint8Array(await source.slice(0, 4).arrayBuffer()));
+  let image: QedImage | null = null;
+  try {
+    if (isQed) {
+      await copyChunks(source, progress, (chunk, at) => writeFully(file, chunk, at));
+      image = QedImage.open(file);
+      const report = image.check();
+      if (report.corruptions > 0 || report.checkErrors > 0) {
+        throw new QedCorruptionError(`the imported QED image has ${report.corruptions} corruptions and ${report.checkErrors} check errors`);
+      }
+    } else {
+      const size = Math.ceil(source.size / SECTOR_SIZE_BYTES) * SECTOR_SIZE_BYTES;
+      const created = QedImage.create(file, { size, clusterSize: options.clusterSize });
+      image = created;
+      await copyChunks(source, progress, (chunk, at) => writeNonZeroClusters(created, chunk, at));
+    }
+    return { image, result: { size: image.size, source: isQed ? 'qed' : 'raw', allocatedBytes: image.info().allocatedBytes } };
+  } catch (error) {
+    closeQuietly(image ?? file);
+    throw error;
+  }
+}
+
+/** Reads `source` chunk by chunk, hands each to `sink` with its offset, and reports progress. */
+async function copyChunks(source: Blob, progress: ImportProgress, sink: (chunk: Uint8Array, at: number) => void): Promise<void> {
+  for (let at = 0; at < source.size; at += IMPORT_CHUNK_BYTES) {
+    const chunk = new Uint8Array(await source.slice(at, at + IMPORT_CHUNK_BYTES).arrayBuffer());
+    sink(chunk, at);
+    await progress(at + chunk.byteLength, source.size);
+  }
+}
+
+/** Writes the runs of clusters of `chunk` (at guest offset `at`) that hold a non-zero byte; zero ones stay unallocated. */
+function writeNonZeroClusters(image: QedImage, chunk: Uint8Array, at: number): void {
+  const cs = image.geometry.clusterSize;
+  let runStart = -1;
+  for (let position = 0; position <= chunk.byteLength; position += cs) {
+    const piece = chunk.subarray(position, position + cs);
+    const hasData = piece.byteLength > 0 && !isAllZero(piece);
+    if (hasData && runStart < 0) runStart = position;
+    if (!hasData && runStart >= 0) {
+      image.write(chunk.subarray(runStart, position), at + runStart);
+      runStart = -1;
+    }
+  }
+  if (runStart >= 0) image.write(chunk.subarray(runStart), at + runStart);
+}
+
+/** True when every byte of `bytes` is zero. */
+export function isAllZero(bytes: Uint8Array): boolean {
+  const aligned = bytes.byteOffset % 4 === 0;
+  const words = aligned ? new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >>> 2) : new Uint32Array(0);
+  for (const word of words) if (word !== 0) return false;
+  for (let i = words.length * 4; i < bytes.byteLength; i++) if (bytes[i] !== 0) return false;
+  return true;
+}
+
+/** Closes `closable`, ignoring a failure (the original error matters more). */
+function closeQuietly(closable: { close(): void }): void {
+  try {
+    closable.close();
+  } catch {
+    // already failing; nothing more to report
+  }
+}
