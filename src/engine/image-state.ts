@@ -10,7 +10,11 @@ import { type QedHeader, encodeHeader, needsCheck } from '../qed/header.ts';
 import { Table } from '../qed/table.ts';
 import { type BlockReader, readClipped } from './block-reader.ts';
 import { L2Cache } from './l2-cache.ts';
+import { scanReferences } from './reference-scan.ts';
 import { type SyncFile, readFully, writeFully } from './sync-file.ts';
+
+/** How far past the end of the file a reference may point before allocation refuses (16 GiB). */
+const MAX_REFERENCE_OVERHANG_BYTES = 16 * 1024 ** 3;
 
 /** Guest-visible I/O counters kept by the data paths. */
 export interface IoCounters {
@@ -41,6 +45,7 @@ export class ImageState {
   /** Allocated data clusters, once counted (null until then). */
   allocatedClusters: number | null = null;
   #scratch = new Uint8Array(0);
+  #referencesScanned = false;
 
   constructor(file: SyncFile, header: QedHeader, geometry: Geometry, l2CacheBytes: number | undefined) {
     this.file = file;
@@ -88,8 +93,12 @@ export class ImageState {
     return this.#scratch.subarray(0, length);
   }
 
-  /** Reserves `clusters` clusters at the end of the file and returns their file offset. */
+  /**
+   * Reserves `clusters` clusters at the end of the file and returns their file offset. The first
+   * reservation of a session moves the allocation pointer past every existing reference.
+   */
   reserve(clusters: number): number {
+    if (!this.#referencesScanned) this.#skipPastReferences();
     const offset = this.fileEnd;
     this.fileEnd += clusters * this.geometry.clusterSize;
     return offset;
@@ -116,8 +125,13 @@ export class ImageState {
     const fresh = Table.empty(this.geometry.tableBytes);
     fresh.fill(index, count, first, step);
     const tableOffset = this.reserve(this.geometry.tableSize);
-    writeFully(this.file, fresh.bytes, tableOffset);
-    this.flushFile();
+    try {
+      writeFully(this.file, fresh.bytes, tableOffset);
+      this.flushFile();
+    } catch (error) {
+      this.fileEnd = tableOffset; // nothing references the table yet: give its clusters back
+      throw error;
+    }
     this.l1.set(l1Index, tableOffset);
     const sector = Table.sectorRange(l1Index, 1);
     try {
@@ -129,6 +143,17 @@ export class ImageState {
     this.io.tablesAllocated++;
     this.cache.put(tableOffset, fresh);
     return fresh;
+  }
+
+  #skipPastReferences(): void {
+    const scan = scanReferences(this);
+    this.#referencesScanned = true;
+    this.allocatedClusters = scan.allocatedClusters;
+    if (scan.highestReferenceEnd <= this.fileEnd) return;
+    if (scan.highestReferenceEnd - this.fileEnd > MAX_REFERENCE_OVERHANG_BYTES) {
+      throw new QedCorruptionError(`table entries point up to ${scan.highestReferenceEnd} bytes, far past the ${this.fileEnd}-byte file; repair the image (qedisk check --repair) before writing`);
+    }
+    this.fileEnd = scan.highestReferenceEnd;
   }
 
   /** Sets the need-check bit on disk (and flushes) unless it is already set. */

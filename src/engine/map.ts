@@ -1,10 +1,7 @@
 /** Describing how the virtual disk is stored: extents, and the count of allocated clusters. */
-import { L2_ENTRY_UNALLOCATED, L2_ENTRY_ZERO } from '../qed/constants.ts';
-import { isValidTableOffset } from '../qed/geometry.ts';
-import { Table } from '../qed/table.ts';
 import { ClusterState, classifyEntry } from './cluster-state.ts';
 import type { ImageState } from './image-state.ts';
-import { readFully } from './sync-file.ts';
+import { scanReferences } from './reference-scan.ts';
 import type { Extent, ExtentKind } from './types.ts';
 
 /** Lists the storage state of the whole disk as maximal runs in guest order. */
@@ -43,21 +40,7 @@ export function mapImage(state: ImageState): Extent[] {
   return extents;
 }
 
-/** Counts L2 entries that reference data (neither 0 nor 1), reading tables past the cache. */
+/** Counts L2 entries that reference data (neither 0 nor 1). */
 export function countAllocatedClusters(state: ImageState): number {
-  const { geometry, l1 } = state;
-  const table = Table.empty(geometry.tableBytes);
-  let allocated = 0;
-  for (let i = 0; i < l1.entryCount; i++) {
-    const offset = l1.get(i);
-    if (offset === 0 || !isValidTableOffset(geometry, offset, state.fileEnd)) continue;
-    const cached = state.cache.get(offset);
-    const source = cached ?? table;
-    if (!cached) readFully(state.file, table.bytes, offset);
-    for (let j = 0; j < source.entryCount; j++) {
-      const entry = source.get(j);
-      if (entry !== L2_ENTRY_UNALLOCATED && entry !== L2_ENTRY_ZERO) allocated++;
-    }
-  }
-  return allocated;
+  return scanReferences(state).allocatedClusters;
 }

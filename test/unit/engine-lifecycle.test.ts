@@ -234,3 +234,30 @@ describe('the L2 cache', () => {
     expect(stats.evictions).toBeGreaterThan(0);
   });
 });
+
+describe('a file cut short', () => {
+  it('gets new clusters past every old reference, so nothing is cross-linked (QEMU 7.2 defect 7)', () => {
+    const file = new MemoryFile();
+    const image = QedImage.create(file, { size: 8 * MIB });
+    image.write(new Uint8Array(64 * KIB).fill(0xaa), 0);
+    image.write(new Uint8Array(128 * KIB).fill(0xbb), 64 * KIB);
+    image.close();
+    const cut = file.snapshot().slice(0, 0xb8000);
+    const reopened = QedImage.open(new MemoryFile(cut));
+    reopened.write(new Uint8Array(64 * KIB).fill(0xcc), MIB);
+    expect(reopened.read(MIB, 64 * KIB).every((b) => b === 0xcc)).toBe(true);
+    expect(reopened.read(128 * KIB, 64 * KIB).some((b) => b === 0xcc)).toBe(false);
+    expect(reopened.read(0, 64 * KIB).every((b) => b === 0xaa)).toBe(true);
+    expect(reopened.check().corruptions).toBe(0);
+  });
+
+  it('refuses to allocate when references point absurdly far past the end of the file', () => {
+    const file = new MemoryFile();
+    const image = QedImage.create(file, { size: 8 * MIB });
+    image.write(new Uint8Array(64 * KIB).fill(0xaa), 0);
+    image.close();
+    const damaged = withU64(file.snapshot(), 0x60000 + 8, 1n << 45n);
+    const reopened = QedImage.open(new MemoryFile(damaged), {});
+    expect(() => reopened.write(new Uint8Array(10), 4 * MIB)).toThrow(/far past/);
+  });
+});
