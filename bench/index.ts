@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { convertLines } from './convert-bench.ts';
 import { engineLines } from './engine-bench.ts';
+import { type ScaleFigures, scaleFigures } from './scale-bench.ts';
 import type { BenchLine } from './measure.ts';
 import { run } from './measure.ts';
 
@@ -17,7 +18,7 @@ const json = args.has('--json');
 const quick = args.has('--quick');
 const imageSize = quick ? 128 * MIB : 1024 * MIB;
 const repeats = quick ? 1 : 3;
-/** `--only=convert` or `--only=engine` runs one group. */
+/** `--only=convert`, `--only=engine` or `--only=scale` runs one group. */
 const only = [...args].find((a) => a.startsWith('--only='))?.slice('--only='.length);
 
 /** Writes a raw image whose 1 MiB chunks alternate between random data and zeros (half allocated). */
@@ -48,6 +49,14 @@ function printTable(lines: BenchLine[]): void {
   for (const row of rows) console.log(format(row));
 }
 
+function printScale(s: ScaleFigures): void {
+  console.log('');
+  console.log(`scale: 1 TiB sparse disk, ${s.l2Tables} L2 tables, ${(s.allocatedBytes / MIB).toFixed(0)} MiB allocated, file ${(s.physicalSize / MIB).toFixed(0)} MiB`);
+  console.log(`  open ${s.openMs.toFixed(1)} ms; ${s.randomReads} random 4 KiB reads over the whole range at ${s.readsPerSecond.toFixed(0)}/s`);
+  console.log(`  memory after the reads: ${(s.arrayBufferBytes / MIB).toFixed(1)} MiB of ArrayBuffers (L2 cache ${(s.l2CacheBytes / MIB).toFixed(1)} MiB, bounded)`);
+  console.log(`  check ${s.checkMs.toFixed(0)} ms (${(s.physicalSize / MIB / (s.checkMs / 1000)).toFixed(0)} MiB of image per second)`);
+}
+
 const work = mkdtempSync(join(process.env['QEDISK_BENCH_DIR'] ?? tmpdir(), 'qedisk-bench-'));
 try {
   log(`preparing ${imageSize / MIB} MiB images in ${work} ...`);
@@ -60,18 +69,24 @@ try {
   const emptyQed = join(work, 'empty.qed');
   run('qemu-img', ['create', '-q', '-f', 'qed', emptyQed, String(imageSize)]);
   const lines: BenchLine[] = [];
-  if (only !== 'engine') {
+  if (only === undefined || only === 'convert') {
     log('measuring convert ...');
     lines.push(...convertLines(work, sparseQed, sourceRaw, imageSize, repeats));
   }
-  if (only !== 'convert') {
+  if (only === undefined || only === 'engine') {
     log('measuring engine ...');
     lines.push(...engineLines(work, filledQed, emptyQed, imageSize, repeats));
   }
-  if (json) console.log(JSON.stringify({ imageSize, repeats, qemu: run('qemu-img', ['--version']).split('\n')[0], lines }, null, 2));
+  let scale: ScaleFigures | null = null;
+  if (only === undefined || only === 'scale') {
+    log('measuring scale (1 TiB sparse disk) ...');
+    scale = scaleFigures(work, quick ? 64 : 512, quick ? 20_000 : 100_000);
+  }
+  if (json) console.log(JSON.stringify({ imageSize, repeats, qemu: run('qemu-img', ['--version']).split('\n')[0], lines, scale }, null, 2));
   else {
     console.log(`qedisk vs native QEMU, ${imageSize / MIB} MiB image, median of ${repeats}, ratio = qedisk / baseline (higher is better)`);
-    printTable(lines);
+    if (lines.length > 0) printTable(lines);
+    if (scale) printScale(scale);
   }
 } finally {
   rmSync(work, { recursive: true, force: true });
