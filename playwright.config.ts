@@ -33,6 +33,7 @@ export default defineConfig({
     command: `npx vite --port ${port} --strictPort --host 127.0.0.1`,
     url: `http://127.0.0.1:${port}/`,
     reuseExistingServer: !process.env['CI'],
+    env: { QEDISK_TEST_SERVER: '1' },
     timeout: 120_000,
   },
 });

@@ -1,0 +1,64 @@
+/**
+ * The page API (`src/client`) as the demo uses it: the disk catalogue, opening with a short wait
+ * when the disk is still held by the page being reloaded, and storage facts.
+ */
+import { type Disk, type DiskRecord, type Progress, deleteDisk, importDisk, listDisks, openDisk, requestPersistence, storageEstimate } from '../src/client/index.ts';
+
+/** One disk of the catalogue. Sizes in bytes; times in milliseconds since the epoch. */
+export type DiskListEntry = DiskRecord;
+
+/** Storage use of this origin, in bytes. */
+export interface StorageStatus {
+  usage: number | null;
+  quota: number | null;
+  persisted: boolean;
+}
+
+/** How long to keep trying while another page (e.g. the one being reloaded) still holds a disk. */
+const BUSY_WAIT_MS = 5000;
+/** Pause between tries, in milliseconds. */
+const BUSY_RETRY_MS = 200;
+
+/** The disks there are, sorted by name. */
+export async function listDiskEntries(): Promise<DiskListEntry[]> {
+  const records = await listDisks();
+  return records.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/**
+ * Opens disk `name`, creating it with `createSize` bytes when given and missing. While the disk is
+ * busy (a page that is unloading may still hold its lock) it tries again for a few seconds.
+ */
+export async function openNamedDisk(name: string, createSize?: number): Promise<Disk> {
+  const options = createSize === undefined ? {} : { create: { size: createSize } };
+  const deadline = Date.now() + BUSY_WAIT_MS;
+  for (;;) {
+    try {
+      return await openDisk(name, options);
+    } catch (error) {
+      if (!(error instanceof Error) || error.name !== 'DiskBusyError' || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, BUSY_RETRY_MS));
+    }
+  }
+}
+
+/** Deletes disk `name`. */
+export async function deleteNamedDisk(name: string): Promise<void> {
+  await deleteDisk(name);
+}
+
+/** Makes disk `name` from a `.qed` or raw image file, reporting progress. */
+export async function importNamedDisk(name: string, file: Blob, onProgress: (progress: Progress) => void): Promise<void> {
+  await importDisk(name, file, { onProgress });
+}
+
+/** Usage and quota of the origin's storage, and whether it is kept under pressure. */
+export async function storageStatus(): Promise<StorageStatus> {
+  const [estimate, persisted] = await Promise.all([storageEstimate(), navigator.storage.persisted()]);
+  return { usage: estimate.usage, quota: estimate.quota, persisted };
+}
+
+/** Asks the browser to keep this origin's storage; resolves whether it will. */
+export async function askPersistence(): Promise<boolean> {
+  return requestPersistence();
+}

@@ -1,0 +1,88 @@
+/**
+ * Starts and stops v86 on a qedisk disk. Two guests: the 32-bit Debian Linux (kernel + initramfs
+ * that formats an empty disk on first boot and mounts it on /mnt) and the boot-sector test (a
+ * 512-byte program on sector 0 of the disk that bumps a counter in sector 1).
+ */
+import { V86 } from 'v86';
+import wasmUrl from 'v86/build/v86.wasm?url';
+import type { Disk } from '../src/client/types.ts';
+import { type V86Disk, type V86DiskFailure, toV86Disk } from '../src/v86/v86-disk.ts';
+import { guestFile } from './guest-assets.ts';
+
+/** The guests the demo can boot. */
+export type GuestKind = 'linux' | 'boot-sector';
+
+/** Kernel command line of the Linux guest (serial console on COM1). */
+const LINUX_CMDLINE = 'console=ttyS0 tsc=reliable mitigations=off random.trust_cpu=on';
+/** Guest memory in bytes. */
+const MEMORY_BYTES = 128 * 1024 * 1024;
+/** Video memory in bytes. */
+const VGA_MEMORY_BYTES = 8 * 1024 * 1024;
+
+/** What a running VM reports to the page. */
+export interface VmCallbacks {
+  /** Each byte the guest writes to COM1. */
+  onSerialByte: (byte: number) => void;
+  /** A guest read (`op` 'read') or write finished; offsets in bytes. */
+  onAccess: (op: 'read' | 'write', start: number, length: number) => void;
+  /** A disk request failed (the guest is not told; see `toV86Disk`). */
+  onDiskError: (failure: V86DiskFailure) => void;
+}
+
+/** A running VM. */
+export interface RunningVm {
+  /** The guest that runs. */
+  readonly guest: GuestKind;
+  /** The disk adapter (its statistics feed the page). */
+  readonly disk: V86Disk;
+  /** Sends text to the guest's COM1. */
+  sendSerial(text: string): void;
+  /** Stops the emulator, waits for its disk requests and flushes the disk. */
+  stop(): Promise<void>;
+}
+
+/** Boots `guest` with `disk` as the first hard disk, its screen drawn into `screen`. */
+export async function startVm(guest: GuestKind, disk: Disk, screen: HTMLElement, callbacks: VmCallbacks): Promise<RunningVm> {
+  if (guest === 'boot-sector') await installBootSector(disk);
+  const adapter = await toV86Disk(disk, { onError: callbacks.onDiskError, onAccess: callbacks.onAccess });
+  const [bios, vgaBios] = await Promise.all([guestFile('seabios.bin'), guestFile('vgabios.bin')]);
+  const linux =
+    guest === 'linux'
+      ? { bzimage: { buffer: await guestFile('vmlinuz-686.bin') }, initrd: { buffer: await guestFile('initramfs.cpio.gz') }, cmdline: LINUX_CMDLINE }
+      : {};
+  const emulator = new V86({
+    wasm_path: wasmUrl,
+    memory_size: MEMORY_BYTES,
+    vga_memory_size: VGA_MEMORY_BYTES,
+    bios: { buffer: bios },
+    vga_bios: { buffer: vgaBios },
+    ...linux,
+    // v86 takes any object with get/set/load as a disk; its typings only know files and URLs.
+    hda: adapter as unknown as { buffer: ArrayBuffer },
+    screen_container: screen,
+    disable_mouse: true,
+    autostart: true,
+  });
+  emulator.add_listener('serial0-output-byte', callbacks.onSerialByte);
+  let stopped = false;
+  return {
+    guest,
+    disk: adapter,
+    sendSerial: (text) => emulator.serial0_send(text),
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      await emulator.stop();
+      await emulator.destroy();
+      adapter.detach();
+      await adapter.flush();
+    },
+  };
+}
+
+/** Writes the boot-sector test to sector 0 unless it is there already. */
+async function installBootSector(disk: Disk): Promise<void> {
+  const program = new Uint8Array(await guestFile('boot-sector-test.bin'));
+  const current = await disk.read(0, program.byteLength);
+  if (!current.every((byte, index) => byte === program[index])) await disk.write(0, program.slice());
+}

@@ -1,0 +1,242 @@
+/**
+ * `toV86Disk`: turns a qedisk `Disk` into the hard-disk object v86 (0.5.462) takes as `hda`/`hdb`.
+ *
+ * v86 treats any object with `get`, `set` and `load` as a disk. What it calls, and what this
+ * adapter guarantees:
+ * - `load()` then `onload()`: the disk is ready as soon as `toV86Disk` resolves.
+ * - `byteLength`: the virtual size in bytes (a multiple of 512).
+ * - `get_and_cache(0, 512, cb)` / `get_from_cache(0, 512)`: sector 0 is read before v86 starts and
+ *   kept current, because v86 asks for it synchronously (CHS geometry).
+ * - `get(start, length, cb, {signal})`: the read is issued at once (so it is ordered after every
+ *   earlier write) and `cb` gets a fresh buffer; a read aborted by a controller reset never calls back.
+ * - `set(start, data, cb)`: `data` is copied before `set` returns (BIOS int 13h reuses the buffer at
+ *   once) and the write is issued before `set` returns, so a later read sees it; `cb` runs when the
+ *   disk has taken the write.
+ *
+ * v86's buffer callbacks carry data only: its IDE code (`read_buffer`, `do_write`,
+ * `do_ata_write_sectors_dma` in libv86.mjs) has no way to complete a request with an error, and it
+ * sets an error status only for requests past the end of the disk. So a failed request never calls
+ * back, and every failure goes to `onError` at once. What the guest then sees:
+ * - DMA reads and writes (Linux): the drive stays busy; after its 30 s command timeout libata
+ *   resets the link (v86 aborts the pending read's `signal`) and retries; when the retries fail too
+ *   (about 3.5 min in all, measured) the request fails with an I/O error (`dd: Input/output error`,
+ *   "Buffer I/O error ... lost async page write"). libata also lowers the DMA mode after errors.
+ * - PIO writes (BIOS int 13h, or Linux once it fell back to PIO): v86 completes them without
+ *   waiting for the callback, so the guest believes they succeeded; only `onError` knows.
+ * - PIO reads: the drive stays busy, as for DMA.
+ */
+import type { Disk } from '../client/types.ts';
+import { QedArgumentError } from '../qed/errors.ts';
+import { type V86DiskStats, emptyStats } from './v86-disk-stats.ts';
+
+export type { V86DiskStats } from './v86-disk-stats.ts';
+
+/** Bytes per sector, as v86 addresses the disk. */
+const SECTOR_SIZE_BYTES = 512;
+
+/** Default quiet time, in milliseconds, after the last write before the disk is flushed. */
+export const DEFAULT_IDLE_FLUSH_MS = 1000;
+
+/** A request that failed, as given to `onError`. Offsets and lengths in bytes. */
+export interface V86DiskFailure {
+  /** What failed: a guest read or write, or the adapter's idle flush. */
+  op: 'read' | 'write' | 'flush';
+  /** Guest offset of the request (0 for a flush). */
+  start: number;
+  /** Length of the request (0 for a flush). */
+  length: number;
+  /** What the disk threw; across a worker it is an `Error` whose `name` survives. */
+  error: unknown;
+}
+
+/** Options of `toV86Disk`. */
+export interface V86DiskOptions {
+  /** Called once per failed request; the guest is not told (see the module comment). */
+  onError?: (failure: V86DiskFailure) => void;
+  /**
+   * Milliseconds without writes after which the adapter calls `disk.flush()`: v86 completes the
+   * guest's ATA FLUSH CACHE on its own, so this is what makes guest writes durable. 0 turns it
+   * off. Default `DEFAULT_IDLE_FLUSH_MS`.
+   */
+  idleFlushMs?: number;
+  /** Called after each guest read or write completes, with its guest offset and length in bytes. */
+  onAccess?: (op: 'read' | 'write', start: number, length: number) => void;
+}
+
+/** Options v86 passes to `get`. */
+export interface V86GetOptions {
+  /** Aborted when the IDE controller resets and drops the request. */
+  signal?: AbortSignal;
+}
+
+/** The disk object v86 takes as `hda`/`hdb`, plus statistics and a flush for the page. */
+export interface V86Disk {
+  /** Virtual size in bytes, a multiple of 512. */
+  readonly byteLength: number;
+  /** Set by v86 before `load()`; called once when the disk is ready. */
+  onload: ((event?: unknown) => void) | undefined;
+  /** Set by v86; never called (there is nothing to download). */
+  onprogress: ((event?: unknown) => void) | undefined;
+  /** v86 calls this at start; it calls `onload` in a microtask. */
+  load(): void;
+  /** Reads `length` bytes at `start`; `callback` receives a buffer it may keep. */
+  get(start: number, length: number, callback: (data: Uint8Array) => void, options?: V86GetOptions): void;
+  /** Copies `data` and writes it at `start`; `callback` runs once the disk has taken it. */
+  set(start: number, data: Uint8Array, callback: () => void): void;
+  /** Same as `get` (sector 0 comes from the cache). */
+  get_and_cache(start: number, length: number, callback: (data: Uint8Array) => void, options?: V86GetOptions): void;
+  /** Synchronous read, only for sector 0 (`start` 0, `length` <= 512); `undefined` otherwise. */
+  get_from_cache(start: number, length: number): Uint8Array | undefined;
+  /** Saved with a v86 state: nothing, since the contents live in the disk itself. */
+  get_state(): unknown[];
+  /** Restores a v86 state: nothing to restore. */
+  set_state(state: unknown): void;
+  /** A snapshot of the counters since the adapter was made. */
+  stats(): V86DiskStats;
+  /** Resolves when every request issued so far has finished (failed ones included). */
+  settled(): Promise<void>;
+  /** Waits for issued requests, then flushes the disk. Rejects if the flush fails. */
+  flush(): Promise<void>;
+  /** Stops the idle-flush timer; requests still work, but nothing is flushed on its own. */
+  detach(): void;
+}
+
+/**
+ * Wraps `disk` for v86. Reads sector 0 first (so the returned promise rejects if the disk cannot be
+ * read). The adapter does not own `disk`: flush and close it yourself when the VM stops.
+ */
+export async function toV86Disk(disk: Disk, options: V86DiskOptions = {}): Promise<V86Disk> {
+  const byteLength = disk.size;
+  if (!Number.isSafeInteger(byteLength) || byteLength < SECTOR_SIZE_BYTES || byteLength % SECTOR_SIZE_BYTES !== 0) {
+    throw new QedArgumentError(`v86 needs a disk size that is a positive multiple of 512 bytes, got ${byteLength}`);
+  }
+  const sectorZero = await disk.read(0, SECTOR_SIZE_BYTES);
+  return new V86DiskAdapter(disk, byteLength, sectorZero.slice(), options);
+}
+
+/** The adapter behind `toV86Disk`. */
+class V86DiskAdapter implements V86Disk {
+  readonly byteLength: number;
+  onload: ((event?: unknown) => void) | undefined;
+  onprogress: ((event?: unknown) => void) | undefined;
+  readonly #disk: Disk;
+  readonly #sectorZero: Uint8Array;
+  readonly #onError: ((failure: V86DiskFailure) => void) | undefined;
+  readonly #idleFlushMs: number;
+  readonly #onAccess: V86DiskOptions['onAccess'];
+  readonly #stats: V86DiskStats = emptyStats();
+  readonly #inFlight = new Set<Promise<void>>();
+  #flushTimer: ReturnType<typeof setTimeout> | undefined;
+  #dirty = false;
+  #detached = false;
+
+  constructor(disk: Disk, byteLength: number, sectorZero: Uint8Array, options: V86DiskOptions) {
+    this.#disk = disk;
+    this.byteLength = byteLength;
+    this.#sectorZero = sectorZero;
+    this.#onError = options.onError;
+    this.#idleFlushMs = options.idleFlushMs ?? DEFAULT_IDLE_FLUSH_MS;
+    this.#onAccess = options.onAccess;
+  }
+
+  load(): void {
+    queueMicrotask(() => this.onload?.({}));
+  }
+
+  get(start: number, length: number, callback: (data: Uint8Array) => void, options?: V86GetOptions): void {
+    const signal = options?.signal;
+    this.#track(
+      this.#disk.read(start, length).then(
+        (data) => {
+          this.#stats.reads += 1;
+          this.#stats.bytesRead += data.byteLength;
+          if (!signal?.aborted) callback(data);
+          this.#onAccess?.('read', start, length);
+        },
+        (error: unknown) => this.#fail({ op: 'read', start, length, error }),
+      ),
+    );
+  }
+
+  set(start: number, data: Uint8Array, callback: () => void): void {
+    const length = data.byteLength;
+    const copy = data.slice();
+    if (start < SECTOR_SIZE_BYTES) {
+      this.#sectorZero.set(copy.subarray(0, SECTOR_SIZE_BYTES - start), start);
+    }
+    this.#dirty = true;
+    this.#track(
+      this.#disk.write(start, copy).then(
+        () => {
+          this.#stats.writes += 1;
+          this.#stats.bytesWritten += length;
+          this.#scheduleFlush();
+          callback();
+          this.#onAccess?.('write', start, length);
+        },
+        (error: unknown) => this.#fail({ op: 'write', start, length, error }),
+      ),
+    );
+  }
+
+  get_and_cache(start: number, length: number, callback: (data: Uint8Array) => void, options?: V86GetOptions): void {
+    const cached = this.get_from_cache(start, length);
+    if (cached) queueMicrotask(() => callback(cached));
+    else this.get(start, length, callback, options);
+  }
+
+  get_from_cache(start: number, length: number): Uint8Array | undefined {
+    if (start !== 0 || length > SECTOR_SIZE_BYTES) return undefined;
+    return this.#sectorZero.slice(0, length);
+  }
+
+  get_state(): unknown[] {
+    return [];
+  }
+
+  set_state(_state: unknown): void {}
+
+  stats(): V86DiskStats {
+    return { ...this.#stats, inFlight: this.#inFlight.size };
+  }
+
+  async settled(): Promise<void> {
+    await Promise.all([...this.#inFlight]);
+  }
+
+  async flush(): Promise<void> {
+    clearTimeout(this.#flushTimer);
+    await this.settled();
+    this.#dirty = false;
+    await this.#disk.flush();
+    this.#stats.flushes += 1;
+  }
+
+  detach(): void {
+    this.#detached = true;
+    clearTimeout(this.#flushTimer);
+  }
+
+  #track(request: Promise<void>): void {
+    // Disk failures are handled where the request is made; this catches a throwing callback.
+    const done = request
+      .catch((error: unknown) => console.error('qedisk: a v86 disk callback threw', error))
+      .finally(() => this.#inFlight.delete(done));
+    this.#inFlight.add(done);
+  }
+
+  #fail(failure: V86DiskFailure): void {
+    this.#stats.errors += 1;
+    if (this.#onError) this.#onError(failure);
+    else console.error(`qedisk: v86 disk ${failure.op} at ${failure.start} (${failure.length} bytes) failed`, failure.error);
+  }
+
+  #scheduleFlush(): void {
+    if (this.#idleFlushMs <= 0 || this.#detached) return;
+    clearTimeout(this.#flushTimer);
+    this.#flushTimer = setTimeout(() => {
+      if (!this.#dirty || this.#detached) return;
+      this.flush().catch((error: unknown) => this.#fail({ op: 'flush', start: 0, length: 0, error }));
+    }, this.#idleFlushMs);
+  }
+}
