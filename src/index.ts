@@ -2,3 +2,4 @@
 export * from './engine/index.ts';
 export { MemoryFile } from './backends/memory-file.ts';
 export * from './client/index.ts';
+export * from './v86/index.ts';
