@@ -1,0 +1,116 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type BrowserContext, type Page, expect, test } from '@playwright/test';
+import { type KillPoint, type KillResult, STREAM_END, runKillPoint } from './reliability-harness/kill-run.ts';
+import { StreamReports, freshHarnessPage, openReliabilityPage } from './reliability-harness/pages.ts';
+import { STREAM_DISK } from './reliability-harness/stream.ts';
+
+/** Figures for the log, summed over the kill points of this file. */
+const totals = { killPoints: 0, bytesVerified: 0, leftNeedingCheck: 0, opsHeard: 0, opsLanded: 0 };
+
+test.afterAll(() => {
+  console.log(
+    `reliability-kill: ${totals.killPoints} kill points, ${totals.bytesVerified} guest bytes verified, ` +
+      `${totals.leftNeedingCheck} left with need-check set, ${totals.opsHeard} ops heard complete, ${totals.opsLanded} found on disk`,
+  );
+});
+
+/** Asserts everything a kill point must meet, and adds it to the totals. */
+function expectRecovered(result: KillResult, label: string, midStream: boolean): void {
+  expect(result.failures, `${label}: ops that failed before the kill`).toEqual([]);
+  expect(result.verdict.problems, `${label}: oracle`).toEqual([]);
+  expect(result.verdict.prefix, `${label}: ops on disk`).toBeGreaterThanOrEqual(result.known.settled);
+  if (midStream) {
+    expect(result.streamEnded, `${label}: the stream was still running at the kill`).toBe(false);
+    expect(result.verdict.prefix, `${label}: ops on disk`).toBeLessThan(STREAM_END);
+  }
+  for (const [when, report] of [['as left', result.inspection.checkBefore], ['after reopening', result.inspection.checkAfter]] as const) {
+    expect(report.corruptions, `${label}: corruptions ${when}`).toBe(0);
+    expect(report.checkErrors, `${label}: check errors ${when}`).toBe(0);
+  }
+  expect(result.inspection.needsCheckAfter, `${label}: need-check after the read-write open`).toBe(false);
+  expect([0, 3], `${label}: qemu-img check exit status (0 clean, 3 leaks only)\n${result.qemuOutput}`).toContain(result.qemuStatus);
+  totals.killPoints++;
+  totals.bytesVerified += result.verdict.bytesVerified;
+  if (result.inspection.needsCheckBefore) totals.leftNeedingCheck++;
+  totals.opsHeard += result.known.settled;
+  totals.opsLanded += result.verdict.prefix;
+}
+
+/** Closes the tab abruptly (no unload handlers) and opens a fresh one. */
+async function closeTab(page: Page): Promise<Page> {
+  await page.close();
+  return freshHarnessPage(page);
+}
+
+/** Crashes the tab's renderer, which runs the page and its disk worker, and opens a fresh tab. */
+async function crashRenderer(page: Page): Promise<Page> {
+  const session = await page.context().newCDPSession(page);
+  const crashed = page.waitForEvent('crash');
+  session.send('Page.crash').catch(() => undefined); // never answers: the renderer is gone
+  await crashed;
+  await page.close();
+  return freshHarnessPage(page);
+}
+
+test.describe('a disk whose tab dies in the middle of a stream of writes', () => {
+  test('reopens clean with every completed write, after tabs are closed and renderers crash', async ({ page, context }) => {
+    const reports = new StreamReports();
+    await reports.attach(context);
+    await openReliabilityPage(page);
+    await page.evaluate(() => window.reliability.resetStorage());
+    const points: Array<{ point: KillPoint; kill: (page: Page) => Promise<Page>; label: string }> = [
+      { point: { seed: 11, timing: { settled: 40 } }, kill: closeTab, label: 'tab closed after 40 ops' },
+      { point: { seed: 12, timing: { settled: 150 } }, kill: crashRenderer, label: 'renderer crashed after 150 ops' },
+      { point: { seed: 13, timing: { burst: 300 } }, kill: closeTab, label: 'tab closed right after sending 300 ops at once' },
+      { point: { seed: 14, timing: { settled: 400 } }, kill: crashRenderer, label: 'renderer crashed after 400 ops' },
+      { point: { seed: 15, timing: { settled: 700 } }, kill: closeTab, label: 'tab closed after 700 ops' },
+    ];
+    let current = page;
+    let initial: Uint8Array = new Uint8Array(STREAM_DISK.size);
+    for (const [index, { point, kill, label }] of points.entries()) {
+      const result = await runKillPoint({ page: current, reports, disk: 'victim', create: index === 0, initial, point, kill });
+      expectRecovered(result, label, 'settled' in point.timing);
+      initial = result.content;
+      current = result.page;
+    }
+  });
+
+  test('reopens clean with every completed write after the browser closes mid-stream (persistent profile)', async ({ playwright, launchOptions, baseURL }) => {
+    const profile = mkdtempSync(join(tmpdir(), 'qedisk-profile-'));
+    const reports = new StreamReports();
+    const launch = async (): Promise<{ context: BrowserContext; page: Page }> => {
+      const context = await playwright.chromium.launchPersistentContext(profile, { ...launchOptions, baseURL });
+      await reports.attach(context);
+      const page = context.pages()[0] ?? (await context.newPage());
+      await openReliabilityPage(page);
+      return { context, page };
+    };
+    let browser = await launch();
+    try {
+      await browser.page.evaluate(() => window.reliability.resetStorage());
+      let initial: Uint8Array = new Uint8Array(STREAM_DISK.size);
+      for (const [index, settled] of [100, 300].entries()) {
+        const result = await runKillPoint({
+          page: browser.page,
+          reports,
+          disk: 'persistent',
+          create: index === 0,
+          initial,
+          point: { seed: 21 + index, timing: { settled } },
+          kill: async () => {
+            await browser.context.close();
+            browser = await launch();
+            return browser.page;
+          },
+        });
+        expectRecovered(result, `browser closed after ${settled} ops`, true);
+        initial = result.content;
+      }
+    } finally {
+      await browser.context.close();
+      rmSync(profile, { recursive: true, force: true });
+    }
+  });
+});
