@@ -19,12 +19,12 @@ export class QedCorruptionError extends QedError {
   override name = 'QedCorruptionError';
 }
 
-/** A guest request lies outside the virtual disk, or a size argument is out of range. */
+/** A guest request lies outside the virtual disk or is not made of non-negative integers, or a size is out of range. */
 export class QedRangeError extends QedError {
   override name = 'QedRangeError';
 }
 
-/** An argument is malformed (not an integer, not a multiple of 512, unknown option value, ...). */
+/** An argument is malformed (a size not a multiple of 512, a bad geometry or name, an unknown option value, ...). */
 export class QedArgumentError extends QedError {
   override name = 'QedArgumentError';
 }

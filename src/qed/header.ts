@@ -2,7 +2,7 @@
  * The QED header: decode, encode and validate the 64-byte struct at file offset 0, plus the
  * backing file name that follows it. Pure functions over bytes; no I/O.
  */
-import { readU32LE, readU64LE, toSafeNumber, viewOf, writeU32LE, writeU64LE } from './bytes.ts';
+import { readU32LE, readU64LE, viewOf, writeU32LE, writeU64LE } from './bytes.ts';
 import {
   FEATURE_BACKING_FILE,
   FEATURE_BACKING_FORMAT_NO_PROBE,
@@ -46,9 +46,15 @@ export function hasQedMagic(bytes: Uint8Array): boolean {
   return bytes.byteLength >= 4 && readU32LE(viewOf(bytes), HEADER_OFFSET.magic) === QED_MAGIC;
 }
 
+/** A u64 as a number, or `Infinity` above 2^53 (which `validateHeader` then rejects in QEMU's order). */
+function toNumberOrInfinity(value: bigint): number {
+  return value > BigInt(Number.MAX_SAFE_INTEGER) ? Number.POSITIVE_INFINITY : Number(value);
+}
+
 /**
  * Decodes the 64-byte header struct. Checks only the length and the magic; `validateHeader`
- * applies QEMU's open-time rules. Throws `QedFormatError`.
+ * applies QEMU's open-time rules. Offsets beyond 2^53 decode as `Infinity`. Throws
+ * `QedFormatError`.
  */
 export function decodeHeader(bytes: Uint8Array): QedHeader {
   if (bytes.byteLength < HEADER_STRUCT_SIZE_BYTES) {
@@ -63,8 +69,8 @@ export function decodeHeader(bytes: Uint8Array): QedHeader {
     features: readU64LE(view, HEADER_OFFSET.features),
     compatFeatures: readU64LE(view, HEADER_OFFSET.compatFeatures),
     autoclearFeatures: readU64LE(view, HEADER_OFFSET.autoclearFeatures),
-    l1TableOffset: toSafeNumber(readU64LE(view, HEADER_OFFSET.l1TableOffset), 'L1 table offset'),
-    imageSize: toSafeNumber(readU64LE(view, HEADER_OFFSET.imageSize), 'image size'),
+    l1TableOffset: toNumberOrInfinity(readU64LE(view, HEADER_OFFSET.l1TableOffset)),
+    imageSize: toNumberOrInfinity(readU64LE(view, HEADER_OFFSET.imageSize)),
     backingFilenameOffset: readU32LE(view, HEADER_OFFSET.backingFilenameOffset),
     backingFilenameSize: readU32LE(view, HEADER_OFFSET.backingFilenameSize),
   };

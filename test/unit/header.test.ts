@@ -54,10 +54,15 @@ describe('encodeHeader / decodeHeader', () => {
     expect(() => decodeHeader(encodeHeader(header()).subarray(0, 40))).toThrow(/shorter than the 64-byte header/);
   });
 
-  it('refuses offsets beyond 2^53 as corruption instead of losing precision', () => {
+  it('refuses offsets beyond 2^53 in QEMU\'s order instead of losing precision', () => {
     const bytes = encodeHeader(header());
-    new DataView(bytes.buffer).setBigUint64(40, 1n << 60n, true);
-    expect(() => decodeHeader(bytes)).toThrow(QedCorruptionError);
+    const view = new DataView(bytes.buffer);
+    view.setBigUint64(40, 1n << 60n, true);
+    expect(() => validateHeader(decodeHeader(bytes), 327_680)).toThrow(QedCorruptionError);
+    view.setBigUint64(48, 1n << 60n, true);
+    expect(() => validateHeader(decodeHeader(bytes), 327_680)).toThrow(/image size Infinity is invalid/);
+    view.setBigUint64(16, 0x8n, true);
+    expect(() => validateHeader(decodeHeader(bytes), 327_680)).toThrow('Unsupported QED features: 8');
   });
 });
 
