@@ -1,8 +1,11 @@
 /**
  * Filling a new OPFS file from a `Blob`, streamed in chunks: a raw image becomes a sparse QED
  * image (all-zero clusters stay unallocated); a file starting with the QED magic is copied as it
- * is, then opened (repairing if its need-check bit is set) and checked.
+ * is, then opened (repairing if its need-check bit is set) and checked; an overlay's base is not
+ * needed for that, it is looked for when the disk is opened. With `keepRaw`, the bytes are kept as
+ * they are, as a raw base for overlays.
  */
+import { MemoryFile } from '../src/backends/memory-file.ts';
 import type { OpfsFile } from '../src/backends/opfs-file.ts';
 import { QedImage } from '../src/engine/qed-image.ts';
 import { writeFully } from '../src/engine/sync-file.ts';
@@ -31,7 +34,8 @@ export async function importImage(file: OpfsFile, source: Blob, options: WorkerI
   try {
     if (isQed) {
       await copyChunks(source, progress, (chunk, at) => writeFully(file, chunk, at));
-      image = QedImage.open(file);
+      // An overlay's base is found when the disk is opened; checking needs only the file itself.
+      image = QedImage.open(file, { resolveBacking: () => new MemoryFile() });
       const report = image.check();
       if (report.corruptions > 0 || report.checkErrors > 0) {
         throw new QedCorruptionError(`the imported QED image has ${report.corruptions} corruptions and ${report.checkErrors} check errors`);
@@ -42,11 +46,22 @@ export async function importImage(file: OpfsFile, source: Blob, options: WorkerI
       image = created;
       await copyChunks(source, progress, (chunk, at) => writeNonZeroClusters(created, chunk, at));
     }
-    return { image, result: { size: image.size, source: isQed ? 'qed' : 'raw', allocatedBytes: image.info().allocatedBytes } };
+    return { image, result: { size: image.size, source: isQed ? 'qed' : 'raw', allocatedBytes: image.info().allocatedBytes, format: 'qed' } };
   } catch (error) {
     closeQuietly(image ?? file);
     throw error;
   }
+}
+
+/**
+ * Fills `file` (empty, owned by the caller, left open) with the bytes of `source` as they are:
+ * a raw base image to put overlays on.
+ */
+export async function importRawBase(file: OpfsFile, source: Blob, progress: ImportProgress): Promise<ImportResult> {
+  if (source.size === 0) throw new QedArgumentError('cannot import an empty file');
+  await copyChunks(source, progress, (chunk, at) => writeFully(file, chunk, at));
+  file.flush();
+  return { size: source.size, source: 'raw', allocatedBytes: source.size, format: 'raw' };
 }
 
 /** Reads `source` chunk by chunk, hands each to `sink` with its offset, and reports progress. */
@@ -58,8 +73,11 @@ async function copyChunks(source: Blob, progress: ImportProgress, sink: (chunk: 
   }
 }
 
-/** Writes the runs of clusters of `chunk` (at guest offset `at`) that hold a non-zero byte; zero ones stay unallocated. */
-function writeNonZeroClusters(image: QedImage, chunk: Uint8Array, at: number): void {
+/**
+ * Writes the runs of clusters of `chunk` (at guest offset `at`, a multiple of the cluster size)
+ * that hold a non-zero byte; zero ones stay unallocated. `chunk` is not kept.
+ */
+export function writeNonZeroClusters(image: QedImage, chunk: Uint8Array, at: number): void {
   const cs = image.geometry.clusterSize;
   let runStart = -1;
   for (let position = 0; position <= chunk.byteLength; position += cs) {

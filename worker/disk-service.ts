@@ -3,18 +3,22 @@
  * id; each request goes through its disk's queue, so requests keep their order.
  */
 import * as Comlink from 'comlink';
-import { DiskExistsError } from '../src/client/errors.ts';
+import { DiskExistsError, DiskNotFoundError } from '../src/client/errors.ts';
+import { rawBaseFileName } from '../src/client/base-names.ts';
 import { diskFileName, validateDiskName } from '../src/client/disk-name.ts';
-import type { DiskInfo } from '../src/client/types.ts';
-import type { DiskWorkerApi, ImportResult, OpenedDisk, ProgressCallback, StoredDisk, WorkerImportOptions, WorkerOpenOptions } from '../src/client/worker-api.ts';
+import type { BaseDownloadProgress, DiskInfo, RemoteBaseStatus } from '../src/client/types.ts';
+import type { DiskWorkerApi, ImportResult, OpenedDisk, ProgressCallback, SnapshotFile, StoredDisk, WorkerImportOptions, WorkerOpenOptions } from '../src/client/worker-api.ts';
 import { OpfsFile } from '../src/backends/opfs-file.ts';
-import type { CheckOptions, CheckReport } from '../src/engine/types.ts';
-import { QedArgumentError, QedClosedError } from '../src/qed/errors.ts';
-import { importImage } from './disk-import.ts';
+import type { CheckOptions, CheckReport, Extent } from '../src/engine/types.ts';
+import { QedArgumentError, QedClosedError, QedReadOnlyError } from '../src/qed/errors.ts';
+import { importImage, importRawBase } from './disk-import.ts';
 import { acquireDiskLock } from './disk-lock.ts';
-import { DiskSession } from './disk-session.ts';
+import type { DiskSession } from './disk-session.ts';
+import { exportFlattened } from './flatten-export.ts';
 import { openDiskFile } from './open-disk-file.ts';
+import { listSnapshotFiles, recoverSwap } from './overlay-files.ts';
 import { diskFolder, findFile, listDiskFiles, removeFile, renameFile } from './opfs-folder.ts';
+import { removeDiskFiles, removeSnapshot, resetOverlay, restoreOverlay, takeSnapshot } from './snapshot-ops.ts';
 
 /** Suffix of the temporary file an import writes before renaming it into place. */
 const IMPORT_TEMP_SUFFIX = '.importing';
@@ -32,7 +36,7 @@ export class DiskService implements DiskWorkerApi {
       const opened = await openDiskFile(name, options, lock);
       const id = this.#nextId++;
       this.#sessions.set(id, opened.session);
-      return { id, name, size: opened.session.size, created: opened.created };
+      return { id, name, size: opened.session.size, created: opened.created, base: opened.session.backingName };
     } catch (error) {
       lock.release();
       throw error;
@@ -40,7 +44,7 @@ export class DiskService implements DiskWorkerApi {
   }
 
   read(id: number, offset: number, length: number): Promise<Uint8Array> {
-    return this.#session(id).run((image) => {
+    return this.#session(id).runEngine((image) => {
       const bytes = image.read(offset, length);
       return Comlink.transfer(bytes, [bytes.buffer]);
     });
@@ -55,32 +59,47 @@ export class DiskService implements DiskWorkerApi {
   }
 
   flush(id: number): Promise<void> {
-    return this.#session(id).run((image) => image.flush());
+    return this.#session(id).runEngine((image) => image.flush());
   }
 
   info(id: number): Promise<DiskInfo> {
-    const session = this.#session(id);
-    return session.run((image) => {
-      const info = image.info();
-      return {
-        name: session.name,
-        virtualSize: info.virtualSize,
-        physicalSize: info.physicalSize,
-        clusterSize: info.clusterSize,
-        allocatedBytes: info.allocatedBytes,
-        needsCheck: info.needsCheck,
-        backingFile: info.backingFile,
-        io: info.io,
-      };
-    });
+    return this.#session(id).info();
   }
 
   check(id: number, options: CheckOptions): Promise<CheckReport> {
-    return this.#session(id).run((image) => image.check(options));
+    return this.#session(id).runEngine((image) => image.check(options));
+  }
+
+  map(id: number): Promise<Extent[]> {
+    return this.#session(id).runEngine((image) => image.map());
   }
 
   exportFile(id: number): Promise<File> {
     return this.#session(id).exportFile();
+  }
+
+  async exportFlattened(id: number, onProgress?: ProgressCallback): Promise<File> {
+    const session = this.#session(id);
+    try {
+      const folder = await diskFolder();
+      return await session.run((image, chain) => exportFlattened(folder, session.name, image, chain, progressReporter(onProgress)));
+    } finally {
+      releaseProxy(onProgress);
+    }
+  }
+
+  async baseStatus(id: number): Promise<RemoteBaseStatus | null> {
+    return this.#session(id).baseStatus();
+  }
+
+  async makeAvailableOffline(id: number, onProgress?: (progress: BaseDownloadProgress) => void | Promise<void>): Promise<RemoteBaseStatus | null> {
+    try {
+      return await this.#session(id).makeAvailableOffline(({ cachedBytes, totalBytes, bytesFetched }) => {
+        Promise.resolve(onProgress?.({ done: cachedBytes, total: totalBytes, bytesFetched })).catch(() => undefined);
+      });
+    } finally {
+      releaseProxy(onProgress);
+    }
   }
 
   async close(id: number): Promise<void> {
@@ -97,7 +116,7 @@ export class DiskService implements DiskWorkerApi {
   async remove(name: string): Promise<boolean> {
     const lock = await acquireDiskLock(name);
     try {
-      return await removeFile(await diskFolder(), diskFileName(name));
+      return await removeDiskFiles(await diskFolder(), name);
     } finally {
       lock.release();
     }
@@ -120,12 +139,76 @@ export class DiskService implements DiskWorkerApi {
     return this.#session(id).setQuotaLimit(bytes);
   }
 
+  resetDisk(name: string): Promise<void> {
+    return this.#alter(name, (folder) => resetOverlay(folder, name));
+  }
+
+  snapshotDisk(name: string): Promise<SnapshotFile> {
+    return this.#alter(name, (folder) => takeSnapshot(folder, name));
+  }
+
+  restoreSnapshot(name: string, snapshotId: string): Promise<void> {
+    return this.#alter(name, (folder) => restoreOverlay(folder, name, snapshotId));
+  }
+
+  async deleteSnapshot(name: string, snapshotId: string): Promise<void> {
+    validateDiskName(name);
+    const live = this.#sessionNamed(name);
+    if (live) return live.run(async () => removeSnapshot(await diskFolder(), name, snapshotId));
+    const lock = await acquireDiskLock(name);
+    try {
+      await removeSnapshot(await diskFolder(), name, snapshotId);
+    } finally {
+      lock.release();
+    }
+  }
+
+  async listSnapshots(name: string): Promise<SnapshotFile[]> {
+    validateDiskName(name);
+    return listSnapshotFiles(await diskFolder(), name);
+  }
+
+  /**
+   * Runs `change` on the files of disk `name`: in its session's queue with the file closed and
+   * reopened afterwards when it is open in this page, otherwise under its lock.
+   */
+  async #alter<T>(name: string, change: (folder: FileSystemDirectoryHandle) => Promise<T>): Promise<T> {
+    validateDiskName(name);
+    const folder = await diskFolder();
+    const live = this.#sessionNamed(name);
+    if (live) {
+      if (live.readOnly) throw new QedReadOnlyError(`disk "${name}" is open read-only`);
+      return live.replaceFile(() => change(folder));
+    }
+    const lock = await acquireDiskLock(name);
+    try {
+      await recoverSwap(folder, name);
+      if (!(await findFile(folder, diskFileName(name)))) throw new DiskNotFoundError(name);
+      return await change(folder);
+    } finally {
+      lock.release();
+    }
+  }
+
   /** The open disk `id`; throws `QedClosedError` when it is not open. */
   #session(id: number): DiskSession {
     const session = this.#sessions.get(id);
     if (!session) throw new QedClosedError(`disk #${id} is not open (closed, or opened by a previous page)`);
     return session;
   }
+
+  /** The session of disk `name` in this worker, or null. */
+  #sessionNamed(name: string): DiskSession | null {
+    for (const session of this.#sessions.values()) if (session.name === name) return session;
+    return null;
+  }
+}
+
+/** Turns a page callback (maybe a Comlink proxy) into a progress reporter that never fails. */
+function progressReporter(onProgress: ProgressCallback | undefined): (done: number, total: number) => Promise<void> {
+  return async (done, total) => {
+    await Promise.resolve(onProgress?.({ done, total })).catch(() => undefined);
+  };
 }
 
 /** Frees the page's end of a Comlink proxy (a no-op for anything else). */
@@ -138,18 +221,26 @@ function releaseProxy(remote: unknown): void {
 /** Imports `source` as disk `name` (whose lock is held) via a temporary file renamed into place. */
 async function importUnderLock(name: string, source: Blob, options: WorkerImportOptions, onProgress?: ProgressCallback): Promise<ImportResult> {
   const folder = await diskFolder();
-  const finalName = diskFileName(name);
-  if (await findFile(folder, finalName)) throw new DiskExistsError(name);
+  const finalName = options.keepRaw ? rawBaseFileName(name) : diskFileName(name);
+  for (const taken of [diskFileName(name), rawBaseFileName(name)]) if (await findFile(folder, taken)) throw new DiskExistsError(name);
   const tempName = finalName + IMPORT_TEMP_SUFFIX;
   await removeFile(folder, tempName);
   const tempHandle = await folder.getFileHandle(tempName, { create: true });
   try {
     const file = await OpfsFile.open(tempHandle);
-    const report = async (done: number, total: number): Promise<void> => {
-      await Promise.resolve(onProgress?.({ done, total })).catch(() => undefined);
-    };
-    const { image, result } = await importImage(file, source, options, report);
-    image.close();
+    const report = progressReporter(onProgress);
+    let result: ImportResult;
+    if (options.keepRaw) {
+      try {
+        result = await importRawBase(file, source, report);
+      } finally {
+        file.close();
+      }
+    } else {
+      const imported = await importImage(file, source, options, report);
+      imported.image.close();
+      result = imported.result;
+    }
     await renameFile(tempHandle, finalName);
     return result;
   } catch (error) {

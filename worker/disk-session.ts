@@ -1,30 +1,42 @@
 /**
- * One open disk in the worker: the QED image over its OPFS file, the Web Lock, the request queue
- * that keeps the page's order, and the need-check lifecycle (marked clean after
- * `IDLE_MARK_CLEAN_MS` without writes, and on close).
+ * One open disk in the worker: the QED image over its OPFS file, the backing chain under it, the
+ * Web Lock, the request queue that keeps the page's order, and the need-check lifecycle (marked
+ * clean after `IDLE_MARK_CLEAN_MS` without writes, and on close).
  */
 import type { OpfsFile } from '../src/backends/opfs-file.ts';
+import type { OfflineProgress } from '../src/backends/remote/index.ts';
+import type { DiskInfo, RemoteBaseStatus } from '../src/client/types.ts';
 import type { QedImage } from '../src/engine/qed-image.ts';
 import { QedClosedError } from '../src/qed/errors.ts';
+import type { BackingChain } from './backing-chain.ts';
 import type { DiskLock } from './disk-lock.ts';
+import { remoteBaseStatus } from './remote-bases.ts';
 import { SerialQueue } from './serial-queue.ts';
 import { IDLE_MARK_CLEAN_MS } from './timing.ts';
 
-/** What a session is made of; the session owns all of it. */
-export interface SessionParts {
-  /** The disk's name. */
-  name: string;
+/** The open disk file: the image and what it stands on. */
+export interface OpenTop {
   /** The open image (owns `file`). */
   image: QedImage;
   /** The OPFS file under the image (kept for fault injection). */
   file: OpfsFile;
   /** The OPFS entry, for `getFile()` on export. */
   fileHandle: FileSystemFileHandle;
-  /** The disk's Web Lock. */
-  lock: DiskLock;
 }
 
-/** An open disk. Every operation goes through `run`, so they execute in arrival order. */
+/** What a session is made of; the session owns all of it. */
+export interface SessionParts extends OpenTop {
+  /** The disk's name. */
+  name: string;
+  /** The disk's Web Lock. */
+  lock: DiskLock;
+  /** The backing files under the image (empty for a disk without a base). */
+  chain: BackingChain;
+  /** Opens the disk's file again over `chain` (after its file was replaced). */
+  reopen: () => Promise<OpenTop>;
+}
+
+/** An open disk. Every operation goes through the queue, so they execute in arrival order. */
 export class DiskSession {
   readonly name: string;
   readonly #parts: SessionParts;
@@ -43,22 +55,57 @@ export class DiskSession {
     return this.#parts.image.size;
   }
 
+  /** True when opened read-only. */
+  get readOnly(): boolean {
+    return this.#parts.image.readOnly;
+  }
+
+  /** The backing name in the header of the disk's file, or null. */
+  get backingName(): string | null {
+    return this.#parts.image.backingName;
+  }
+
   /** Queues `task` behind every earlier request of this disk. Rejects with `QedClosedError` once closed. */
-  run<T>(task: (image: QedImage) => T | Promise<T>): Promise<T> {
+  run<T>(task: (image: QedImage, chain: BackingChain) => T | Promise<T>): Promise<T> {
     return this.#queue.run(() => {
       if (this.#closed) throw new QedClosedError(`disk "${this.name}" is closed`);
-      return task(this.#parts.image);
+      return task(this.#parts.image, this.#parts.chain);
     });
   }
 
-  /** Like `run`, for a task that writes: when it is done, restarts the idle timer that marks the image clean. */
+  /** Queues synchronous engine `task`; HTTP base data it lacks is fetched and the task retried. */
+  runEngine<T>(task: (image: QedImage) => T): Promise<T> {
+    return this.run((image, chain) => chain.run(() => task(image)));
+  }
+
+  /** Like `runEngine`, for a task that writes: when it is done, restarts the idle timer that marks the image clean. */
   runWrite<T>(task: (image: QedImage) => T): Promise<T> {
-    return this.run((image) => {
+    return this.runEngine((image) => {
       try {
         return task(image);
       } finally {
         this.#armIdleTimer();
       }
+    });
+  }
+
+  /** Sizes, geometry, counters, the backing chain and the HTTP base's cache. */
+  info(): Promise<DiskInfo> {
+    return this.run((image, chain) => {
+      const info = image.info();
+      return {
+        name: this.name,
+        virtualSize: info.virtualSize,
+        physicalSize: info.physicalSize,
+        clusterSize: info.clusterSize,
+        allocatedBytes: info.allocatedBytes,
+        needsCheck: info.needsCheck,
+        backingFile: info.backingFile,
+        io: info.io,
+        backingFormat: info.backingFormat,
+        chain: chain.levels(),
+        remoteBase: chain.remoteStatus(),
+      };
     });
   }
 
@@ -74,23 +121,74 @@ export class DiskSession {
     });
   }
 
+  /** The HTTP base's cache status now, beside the queue (for progress displays while requests wait on the network); null without one. */
+  baseStatus(): RemoteBaseStatus | null {
+    if (this.#closed) throw new QedClosedError(`disk "${this.name}" is closed`);
+    return this.#parts.chain.remoteStatus();
+  }
+
+  /**
+   * Downloads the rest of the HTTP base into its cache, beside the queue (guest requests keep
+   * running; chunks both want are fetched once). Resolves with null without an HTTP base.
+   */
+  async makeAvailableOffline(onProgress: (progress: OfflineProgress) => void): Promise<RemoteBaseStatus | null> {
+    if (this.#closed) throw new QedClosedError(`disk "${this.name}" is closed`);
+    const remote = this.#parts.chain.remoteBase();
+    if (!remote) return null;
+    await remote.fetcher.makeAvailableOffline(onProgress);
+    return remoteBaseStatus(remote);
+  }
+
+  /**
+   * Closes the image, runs `change` (which replaces the disk's file in OPFS) and opens the disk
+   * again over the same chain, all in the queue. When reopening fails the session ends (lock
+   * released) and the failure is returned.
+   */
+  replaceFile<T>(change: () => Promise<T>): Promise<T> {
+    return this.run(async () => {
+      this.#disarmIdleTimer();
+      this.#parts.image.close();
+      let result: T;
+      try {
+        result = await change();
+      } finally {
+        try {
+          Object.assign(this.#parts, await this.#parts.reopen());
+        } catch (error) {
+          this.#end();
+          throw error;
+        }
+      }
+      return result;
+    });
+  }
+
   /** Sets (bytes) or lifts (null) the injected quota limit of the file. */
   setQuotaLimit(bytes: number | null): Promise<void> {
     return this.run(() => this.#parts.file.setQuotaLimit(bytes));
   }
 
-  /** Flushes, marks clean, closes the image and file, and releases the lock (even when closing fails). */
+  /** Flushes, marks clean, closes the image, file and chain, and releases the lock (even when closing fails). */
   close(): Promise<void> {
     return this.#queue.run(() => {
       if (this.#closed) return;
-      this.#closed = true;
-      this.#disarmIdleTimer();
       try {
         this.#parts.image.close();
       } finally {
-        this.#parts.lock.release();
+        this.#end();
       }
     });
+  }
+
+  /** Marks the session closed and lets go of the chain and the lock (the image is closed already). */
+  #end(): void {
+    this.#closed = true;
+    this.#disarmIdleTimer();
+    try {
+      this.#parts.chain.close();
+    } finally {
+      this.#parts.lock.release();
+    }
   }
 
   #armIdleTimer(): void {

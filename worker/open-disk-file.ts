@@ -1,34 +1,92 @@
-/** Opening (or creating) a disk's `.qed` file in OPFS as a `DiskSession`, once its lock is held. */
-import { QedImage } from '../src/engine/qed-image.ts';
-import { DiskNotFoundError } from '../src/client/errors.ts';
-import { diskFileName } from '../src/client/disk-name.ts';
+/**
+ * Opening (or creating) a disk's `.qed` file in OPFS as a `DiskSession`, once its lock is held:
+ * the image over the file, and the backing chain under it (another OPFS disk, a raw base, the
+ * disk's own snapshots, an HTTP base).
+ */
+import { assertAllowedUrl } from '../src/backends/remote/index.ts';
+import { rawBaseFileName } from '../src/client/base-names.ts';
+import { DiskExistsError, DiskNotFoundError } from '../src/client/errors.ts';
+import { diskFileName, validateDiskName } from '../src/client/disk-name.ts';
+import type { BaseSpec } from '../src/client/types.ts';
 import type { WorkerOpenOptions } from '../src/client/worker-api.ts';
+import { QedImage } from '../src/engine/qed-image.ts';
+import type { BackingSpec } from '../src/engine/types.ts';
+import { QedArgumentError, QedBackingError } from '../src/qed/errors.ts';
+import { BackingChain } from './backing-chain.ts';
 import type { DiskLock } from './disk-lock.ts';
-import { DiskSession } from './disk-session.ts';
+import { DiskSession, type OpenTop } from './disk-session.ts';
+import { recoverSwap } from './overlay-files.ts';
 import { diskFolder, findFile, openWithRetry, removeFile } from './opfs-folder.ts';
 
 /**
  * Opens disk `name` under `lock` (which the session then owns; on failure the caller keeps it).
- * An empty file counts as missing (a creation that never finished). Rejects with
- * `DiskNotFoundError` when the disk is missing and `options.create` is absent.
+ * An empty file counts as missing (a creation that never finished); an interrupted reset or
+ * snapshot is finished first. Rejects with `DiskNotFoundError` when the disk is missing and
+ * `options.create` is absent, `QedBackingError` for a base that cannot be used.
  */
 export async function openDiskFile(name: string, options: WorkerOpenOptions, lock: DiskLock): Promise<{ session: DiskSession; created: boolean }> {
   const folder = await diskFolder();
+  await recoverSwap(folder, name);
   const fileName = diskFileName(name);
   const existing = await findFile(folder, fileName);
+  if (!existing && (await findFile(folder, rawBaseFileName(name)))) {
+    if (options.create) throw new DiskExistsError(name, `"${name}" exists already as a raw base`);
+    throw new QedArgumentError(`"${name}" is a raw base image: open an overlay on it (create with base { kind: 'opfs', name: '${name}' })`);
+  }
   if (!existing && !options.create) throw new DiskNotFoundError(name);
   const fileHandle = existing ?? (await folder.getFileHandle(fileName, { create: true }));
   const file = await openWithRetry(fileHandle, name);
   const create = file.getSize() === 0 ? options.create : undefined;
+  const chain = new BackingChain(folder, name, options.allowedOrigins ?? []);
+  const readOnly = options.readOnly ?? false;
   try {
     if (file.getSize() === 0 && !create) throw new DiskNotFoundError(name, `disk "${name}" is an empty file (its creation never finished)`);
-    const image = create
-      ? QedImage.create(file, { size: create.size, clusterSize: create.clusterSize, tableSize: create.tableSize })
-      : QedImage.open(file, { readOnly: options.readOnly ?? false });
-    return { session: new DiskSession({ name, image, file, fileHandle, lock }), created: create !== undefined };
+    let image: QedImage;
+    if (create) {
+      const backing = create.base ? await backingOf(folder, name, create.base, chain.allowedOrigins) : undefined;
+      const createOptions = { size: create.size, clusterSize: create.clusterSize, tableSize: create.tableSize, resolveBacking: chain.resolve };
+      image = await chain.open(() => QedImage.create(file, backing ? { ...createOptions, backing } : createOptions));
+    } else {
+      image = await chain.open(() => QedImage.open(file, { readOnly, resolveBacking: chain.resolve }));
+    }
+    const reopen = (): Promise<OpenTop> => openTop(folder, name, chain, readOnly);
+    return { session: new DiskSession({ name, image, file, fileHandle, lock, chain, reopen }), created: create !== undefined };
   } catch (error) {
+    chain.close();
     file.close();
     if (create) await removeFile(folder, fileName).catch(() => false);
     throw error;
   }
+}
+
+/** Opens disk `name`'s file (again) over `chain`, which keeps what it had open. */
+async function openTop(folder: FileSystemDirectoryHandle, name: string, chain: BackingChain, readOnly: boolean): Promise<OpenTop> {
+  const fileHandle = await folder.getFileHandle(diskFileName(name));
+  const file = await openWithRetry(fileHandle, name);
+  try {
+    const image = await chain.open(() => QedImage.open(file, { readOnly, resolveBacking: chain.resolve }));
+    return { image, file, fileHandle };
+  } catch (error) {
+    file.close();
+    throw error;
+  }
+}
+
+/**
+ * What the header of a new overlay of disk `name` on `base` names: the absolute URL of an
+ * allowed HTTP base, or the `.qed` (or, with the raw bit, `.raw`) file of another OPFS disk.
+ */
+async function backingOf(folder: FileSystemDirectoryHandle, name: string, base: BaseSpec, allowedOrigins: readonly string[]): Promise<BackingSpec> {
+  if (base.kind === 'url') {
+    if (typeof base.url !== 'string') throw new QedArgumentError('a url base needs a url string');
+    const format = base.format ?? 'probe';
+    if (format !== 'raw' && format !== 'qed' && format !== 'probe') throw new QedArgumentError(`base format ${String(format)} must be raw, qed or probe`);
+    return { name: assertAllowedUrl(base.url, self.location.origin, allowedOrigins), format };
+  }
+  if (base.kind !== 'opfs') throw new QedArgumentError(`base kind ${String(Reflect.get(base, 'kind'))} must be opfs or url`);
+  const baseName = validateDiskName(base.name);
+  if (baseName === name) throw new QedArgumentError(`disk "${name}" cannot be its own base`);
+  if (await findFile(folder, diskFileName(baseName))) return { name: diskFileName(baseName), format: 'qed' };
+  if (await findFile(folder, rawBaseFileName(baseName))) return { name: rawBaseFileName(baseName), format: 'raw' };
+  throw new QedBackingError(`base disk "${baseName}" does not exist`);
 }

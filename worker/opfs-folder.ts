@@ -3,8 +3,9 @@
  * disk files, and opening sync access handles with a bounded retry for handles a closing page
  * still holds.
  */
-import { OpfsFile } from '../src/backends/opfs-file.ts';
+import { OpfsFile, type SyncAccessHandleLike } from '../src/backends/opfs-file.ts';
 import { DiskBusyError } from '../src/client/errors.ts';
+import { rawBaseNameOfFile } from '../src/client/base-names.ts';
 import { DISK_FOLDER_NAME, diskNameOfFile } from '../src/client/disk-name.ts';
 import type { StoredDisk } from '../src/client/worker-api.ts';
 import { HEADER_STRUCT_SIZE_BYTES } from '../src/qed/constants.ts';
@@ -56,6 +57,33 @@ export async function openWithRetry(fileHandle: FileSystemFileHandle, diskName: 
   }
 }
 
+/**
+ * Opens a read-only sync access handle on `fileHandle` (several may be open at once, none for
+ * writing meanwhile), retrying like `openWithRetry` while a writer still holds the file.
+ */
+export async function openReadOnly(fileHandle: FileSystemFileHandle, label: string): Promise<OpfsFile> {
+  const create: unknown = Reflect.get(fileHandle, 'createSyncAccessHandle');
+  if (typeof create !== 'function') return OpfsFile.open(fileHandle);
+  const start = Date.now();
+  for (;;) {
+    try {
+      const handle: unknown = await Promise.resolve(create.call(fileHandle, { mode: 'read-only' }));
+      if (!isSyncHandle(handle)) throw new QedIoError('createSyncAccessHandle returned no handle');
+      return new OpfsFile(handle);
+    } catch (error) {
+      if (!hasName(error, 'NoModificationAllowedError') && !hasName(error, 'InvalidStateError')) throw error;
+      if (Date.now() - start >= RELEASE_WAIT_MS) throw new DiskBusyError(label, `"${label}" is held open for writing`);
+      await sleep(RETRY_STEP_MS);
+    }
+  }
+}
+
+/** True when `value` has the methods of a sync access handle. */
+function isSyncHandle(value: unknown): value is SyncAccessHandleLike {
+  if (typeof value !== 'object' || value === null) return false;
+  return ['read', 'write', 'getSize', 'truncate', 'flush', 'close'].every((method) => typeof Reflect.get(value, method) === 'function');
+}
+
 /** Renames `fileHandle` to `newName` in its folder (`FileSystemHandle.move`, which OPFS has). */
 export async function renameFile(fileHandle: FileSystemFileHandle, newName: string): Promise<void> {
   const move: unknown = Reflect.get(fileHandle, 'move');
@@ -63,30 +91,37 @@ export async function renameFile(fileHandle: FileSystemFileHandle, newName: stri
   await Promise.resolve(move.call(fileHandle, newName));
 }
 
-/** The disk files in `folder`, with the virtual size read from each header when readable. */
+/**
+ * The disk files (`.qed`) and raw base files (`.raw`) in `folder`, with the virtual size read
+ * from each header (a raw base's virtual size is its length) when readable.
+ */
 export async function listDiskFiles(folder: FileSystemDirectoryHandle): Promise<StoredDisk[]> {
   const disks: StoredDisk[] = [];
   for await (const [fileName, handle] of folder.entries()) {
+    if (handle.kind !== 'file') continue;
     const name = diskNameOfFile(fileName);
-    if (name === null || handle.kind !== 'file') continue;
-    disks.push(await describe(name, await folder.getFileHandle(fileName)));
+    const rawName = name === null ? rawBaseNameOfFile(fileName) : null;
+    if (name !== null) disks.push(await describe(name, await folder.getFileHandle(fileName), 'qed'));
+    else if (rawName !== null) disks.push(await describe(rawName, await folder.getFileHandle(fileName), 'raw'));
   }
   return disks.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 /** Size, date and virtual size of one disk file; nulls for what cannot be read now. */
-async function describe(name: string, fileHandle: FileSystemFileHandle): Promise<StoredDisk> {
+async function describe(name: string, fileHandle: FileSystemFileHandle, format: 'qed' | 'raw'): Promise<StoredDisk> {
   try {
     const file = await fileHandle.getFile();
-    let virtualSize: number | null = null;
-    try {
-      virtualSize = decodeHeader(new Uint8Array(await file.slice(0, HEADER_STRUCT_SIZE_BYTES).arrayBuffer())).imageSize;
-    } catch {
-      virtualSize = null;
+    let virtualSize: number | null = format === 'raw' ? file.size : null;
+    if (format === 'qed') {
+      try {
+        virtualSize = decodeHeader(new Uint8Array(await file.slice(0, HEADER_STRUCT_SIZE_BYTES).arrayBuffer())).imageSize;
+      } catch {
+        virtualSize = null;
+      }
     }
-    return { name, virtualSize, physicalSize: file.size, lastModified: file.lastModified };
+    return { name, virtualSize, physicalSize: file.size, lastModified: file.lastModified, format };
   } catch {
-    return { name, virtualSize: null, physicalSize: null, lastModified: null };
+    return { name, virtualSize: null, physicalSize: null, lastModified: null, format };
   }
 }
 

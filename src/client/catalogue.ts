@@ -3,7 +3,7 @@
  * through idb-keyval. OPFS holds the data; the catalogue holds what is handy to list quickly.
  */
 import { type UseStore, createStore, del, get, set, values } from 'idb-keyval';
-import type { DiskRecord } from './types.ts';
+import type { DiskRecord, SnapshotRecord } from './types.ts';
 
 let store: UseStore | null = null;
 
@@ -24,6 +24,16 @@ function isDiskRecord(value: unknown): value is DiskRecord {
     typeof Reflect.get(value, 'lastOpenedAt') === 'number' &&
     (base === null || typeof base === 'string')
   );
+}
+
+/** The well-formed snapshot notes of `record` (none when absent or damaged). */
+export function snapshotRecords(record: DiskRecord | null): SnapshotRecord[] {
+  const list: unknown = record?.snapshots;
+  if (!Array.isArray(list)) return [];
+  return list.filter((entry: unknown): entry is SnapshotRecord => {
+    if (typeof entry !== 'object' || entry === null) return false;
+    return typeof Reflect.get(entry, 'id') === 'string' && typeof Reflect.get(entry, 'label') === 'string' && typeof Reflect.get(entry, 'createdAt') === 'number';
+  });
 }
 
 /** The record of disk `name`, or null. */

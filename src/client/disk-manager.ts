@@ -7,7 +7,7 @@ import { QedArgumentError } from '../qed/errors.ts';
 import { allRecords, deleteRecord, getRecord, putRecord } from './catalogue.ts';
 import { validateDiskName } from './disk-name.ts';
 import { DiskNotFoundError } from './errors.ts';
-import type { Disk, DiskRecord, OpenDiskOptions, Progress } from './types.ts';
+import type { BaseSpec, DiskRecord, OpenDiskOptions, OpfsDisk, Progress } from './types.ts';
 import type { OpenedDisk, StoredDisk, WorkerOpenOptions } from './worker-api.ts';
 import { callWorker } from './worker-connection.ts';
 import { WorkerDisk } from './worker-disk.ts';
@@ -18,14 +18,23 @@ export interface ImportDiskOptions {
   onProgress?: (progress: Progress) => void;
   /** Bytes per cluster of the disk made from a raw image; default 64 KiB. Ignored for QED files. */
   clusterSize?: number;
+  /**
+   * Keep the bytes as they are, as the raw base image `NAME.raw`, to put overlays on
+   * (`openDisk(other, { create: { base: { kind: 'opfs', name } } })`). It is listed with
+   * `format: 'raw'` and cannot be opened itself.
+   */
+  keepRaw?: boolean;
 }
 
 /**
- * Opens disk `name`, creating it with `options.create` when it does not exist. Holds the disk's
- * Web Lock until `close()`. Rejects with `QedArgumentError` (bad name or options),
- * `DiskNotFoundError`, `DiskBusyError` (open in another tab), `QedFormatError`, ...
+ * Opens disk `name`, creating it with `options.create` when it does not exist (an overlay of
+ * `create.base` when given). Holds the disk's Web Lock (and a shared lock on an OPFS base) until
+ * `close()`. Rejects with `QedArgumentError` (bad name or options), `DiskNotFoundError`,
+ * `DiskBusyError` (open in another tab, or a base open for writing), `QedFormatError`,
+ * `QedBackingError` (a base that is missing or not allowed), `QedBackingChangedError` (an HTTP base
+ * that changed on the server), `QedIoError` (an HTTP base never cached, while offline), ...
  */
-export async function openDisk(name: string, options: OpenDiskOptions = {}): Promise<Disk> {
+export async function openDisk(name: string, options: OpenDiskOptions = {}): Promise<OpfsDisk> {
   validateDiskName(name);
   const opened = await callWorker(name, (api) => api.open(name, cloneOpenOptions(options)));
   const disk = new WorkerDisk(opened);
@@ -73,10 +82,10 @@ export async function importDisk(name: string, file: Blob, options: ImportDiskOp
   if (!(file instanceof Blob)) throw new QedArgumentError('the source must be a Blob or File');
   const onProgress = options.onProgress;
   const progress = onProgress ? Comlink.proxy((update: Progress) => onProgress({ done: update.done, total: update.total })) : undefined;
-  const importOptions = options.clusterSize === undefined ? {} : { clusterSize: options.clusterSize };
+  const importOptions = { ...(options.clusterSize === undefined ? {} : { clusterSize: options.clusterSize }), ...(options.keepRaw ? { keepRaw: true } : {}) };
   const result = await callWorker(name, (api) => api.importDisk(name, file, importOptions, progress));
   const now = Date.now();
-  const record: DiskRecord = { name, size: result.size, createdAt: now, lastOpenedAt: now, base: null };
+  const record: DiskRecord = { name, size: result.size, createdAt: now, lastOpenedAt: now, base: null, format: result.format ?? 'qed' };
   await putRecord(record);
   return record;
 }
@@ -85,29 +94,48 @@ export async function importDisk(name: string, file: Blob, options: ImportDiskOp
 function cloneOpenOptions(options: OpenDiskOptions): WorkerOpenOptions {
   const clone: WorkerOpenOptions = {};
   if (options.readOnly !== undefined) clone.readOnly = options.readOnly;
+  if (options.allowedOrigins !== undefined) {
+    if (!Array.isArray(options.allowedOrigins) || !options.allowedOrigins.every((origin) => typeof origin === 'string')) {
+      throw new QedArgumentError('allowedOrigins must be an array of origin strings');
+    }
+    clone.allowedOrigins = [...options.allowedOrigins];
+  }
   if (options.create) {
-    const { size, clusterSize, tableSize } = options.create;
-    clone.create = { size };
+    const { size, clusterSize, tableSize, base } = options.create;
+    clone.create = {};
+    if (size !== undefined) clone.create.size = size;
     if (clusterSize !== undefined) clone.create.clusterSize = clusterSize;
     if (tableSize !== undefined) clone.create.tableSize = tableSize;
+    if (base !== undefined) clone.create.base = cloneBase(base);
   }
   return clone;
 }
 
-/** Creates or refreshes the catalogue record of a disk just opened. */
+/** A structured-clone-safe copy of a base spec; `QedArgumentError` for a malformed one. */
+function cloneBase(base: BaseSpec): BaseSpec {
+  if (typeof base === 'object' && base !== null && base.kind === 'opfs' && typeof base.name === 'string') return { kind: 'opfs', name: base.name };
+  if (typeof base === 'object' && base !== null && base.kind === 'url' && typeof base.url === 'string') {
+    return base.format === undefined ? { kind: 'url', url: base.url } : { kind: 'url', url: base.url, format: base.format };
+  }
+  throw new QedArgumentError("a base must be { kind: 'opfs', name } or { kind: 'url', url, format? }");
+}
+
+/** Creates or refreshes the catalogue record of a disk just opened (keeping its snapshot notes). */
 async function recordOpened(opened: OpenedDisk): Promise<void> {
   const now = Date.now();
   const existing = opened.created ? null : await getRecord(opened.name);
   await putRecord({
+    ...existing,
     name: opened.name,
     size: opened.size,
     createdAt: existing?.createdAt ?? now,
     lastOpenedAt: now,
-    base: existing?.base ?? null,
+    base: existing?.base ?? opened.base,
+    format: 'qed',
   });
 }
 
 /** A record for a disk file the catalogue does not know. */
 function recordFromFile(disk: StoredDisk): DiskRecord {
-  return { name: disk.name, size: disk.virtualSize ?? 0, createdAt: disk.lastModified ?? 0, lastOpenedAt: 0, base: null };
+  return { name: disk.name, size: disk.virtualSize ?? 0, createdAt: disk.lastModified ?? 0, lastOpenedAt: 0, base: null, format: disk.format ?? 'qed' };
 }

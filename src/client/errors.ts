@@ -15,6 +15,7 @@ import {
   QedRangeError,
   QedReadOnlyError,
 } from '../qed/errors.ts';
+import { QedBackingChangedError } from '../backends/remote/backing-changed-error.ts';
 
 /** The disk is open in another tab (or another `openDisk` of this page): one user at a time. */
 export class DiskBusyError extends QedError {
@@ -49,6 +50,28 @@ export class DiskExistsError extends QedError {
   }
 }
 
+/** Deleting would break something that reads through it: a disk used as a base, or a snapshot a later one or the live overlay sits on. */
+export class DiskInUseError extends QedError {
+  override name = 'DiskInUseError';
+  /** The disk concerned. */
+  readonly diskName: string;
+  constructor(diskName: string, message = `disk "${diskName}" is the base of another disk or snapshot`) {
+    super(message);
+    this.diskName = diskName;
+  }
+}
+
+/** The disk has no snapshot with that id. */
+export class SnapshotNotFoundError extends QedError {
+  override name = 'SnapshotNotFoundError';
+  /** The disk concerned. */
+  readonly diskName: string;
+  constructor(diskName: string, message = `disk "${diskName}" has no such snapshot`) {
+    super(message);
+    this.diskName = diskName;
+  }
+}
+
 /** Error classes whose constructor takes only a message. */
 const MESSAGE_ERRORS: ReadonlyMap<string, new (message: string) => QedError> = new Map<string, new (message: string) => QedError>([
   ['QedError', QedError],
@@ -61,6 +84,7 @@ const MESSAGE_ERRORS: ReadonlyMap<string, new (message: string) => QedError> = n
   ['QedBackingError', QedBackingError],
   ['QedIoError', QedIoError],
   ['QedQuotaError', QedQuotaError],
+  ['QedBackingChangedError', QedBackingChangedError],
 ]);
 
 /** Error classes that also carry the disk name. */
@@ -71,6 +95,8 @@ const DISK_ERRORS: ReadonlyMap<string, new (diskName: string, message?: string) 
   ['DiskBusyError', DiskBusyError],
   ['DiskNotFoundError', DiskNotFoundError],
   ['DiskExistsError', DiskExistsError],
+  ['DiskInUseError', DiskInUseError],
+  ['SnapshotNotFoundError', SnapshotNotFoundError],
 ]);
 
 /**

@@ -2,14 +2,26 @@
  * The page-side contract of a qedisk disk: what `openDisk` returns. Implemented over Comlink by
  * the worker client; consumed by the v86 adapter and the demo. Sizes and offsets in bytes.
  */
-import type { CheckReport, IoStats } from '../engine/types.ts';
+import type { CheckReport, Extent, IoStats } from '../engine/types.ts';
+
+/**
+ * The base image of a new overlay disk: what it reads where it has not written itself.
+ * - `opfs`: another disk of this origin by name (its `.qed` file, or the raw `.raw` file kept by
+ *   `importDisk(..., { keepRaw: true })`); the overlay's header names that file.
+ * - `url`: an HTTP(S) image, read lazily with Range requests and cached in OPFS; the header names
+ *   the absolute URL. Only the page's origin and `OpenDiskOptions.allowedOrigins` are followed.
+ *   `format` `raw` sets the header's raw bit; the default `probe` recognises a QED base by magic.
+ */
+export type BaseSpec = { kind: 'opfs'; name: string } | { kind: 'url'; url: string; format?: 'raw' | 'qed' | 'probe' };
 
 /** Options of `openDisk`. */
 export interface OpenDiskOptions {
   /** Create the disk when it does not exist yet. */
   create?: {
-    /** Virtual size in bytes (rounded up to 512). */
-    size: number;
+    /** Virtual size in bytes (rounded up to 512). Optional with a `base`: the base's size. */
+    size?: number;
+    /** Make the new disk a copy-on-write overlay of this base. */
+    base?: BaseSpec;
     /** Bytes per cluster; default 64 KiB. */
     clusterSize?: number;
     /** Clusters per table; default 4. */
@@ -17,6 +29,11 @@ export interface OpenDiskOptions {
   };
   /** Open without writing (no repair, no header updates). */
   readOnly?: boolean;
+  /**
+   * Origins (such as `https://images.example.org`) besides the page's own that an HTTP base may
+   * be fetched from. Checked when the overlay is created and every time it is opened.
+   */
+  allowedOrigins?: string[];
 }
 
 /** What `Disk.info` reports. */
@@ -37,6 +54,98 @@ export interface DiskInfo {
   backingFile: string | null;
   /** Engine I/O counters since the disk was opened. */
   io: IoStats;
+  /** `raw` when the header's raw bit is set, `probe` for another base, null without one. */
+  backingFormat?: 'raw' | 'qed' | 'probe' | null;
+  /** The backing chain below the disk, its direct base first (empty without a base). */
+  chain?: ChainLevel[];
+  /** The HTTP base at the bottom of the chain and how much of it is cached, or null. */
+  remoteBase?: RemoteBaseStatus | null;
+}
+
+/** One level of a disk's backing chain, as `DiskInfo.chain` reports it. */
+export interface ChainLevel {
+  /** The backing name as stored in the header of the level above. */
+  name: string;
+  /** A snapshot of this disk, another OPFS disk (QED), a raw OPFS base, or an HTTP base. */
+  kind: 'snapshot' | 'disk' | 'raw' | 'url';
+  /** File reads the engine made at this level since the disk was opened (tables and data). */
+  reads: number;
+  /** Bytes those reads returned. */
+  bytesRead: number;
+}
+
+/** How much of an HTTP base is in the local cache, and what fetching it has cost. */
+export interface RemoteBaseStatus {
+  /** Absolute URL of the base. */
+  url: string;
+  /** Size of the base in bytes. */
+  totalBytes: number;
+  /** Bytes of the base held in the OPFS cache (readable offline). */
+  cachedBytes: number;
+  /** True when the whole base is cached. */
+  complete: boolean;
+  /** Bytes downloaded into the cache since this page's worker opened the base. */
+  bytesFetched: number;
+  /** HTTP requests answered since then. */
+  requests: number;
+  /** False when the cache lives in memory only (another tab holds the OPFS cache files). */
+  persistent: boolean;
+}
+
+/** Progress of `makeAvailableOffline`: `done` bytes of the base cached out of `total`. */
+export interface BaseDownloadProgress extends Progress {
+  /** Bytes this call has downloaded so far. */
+  bytesFetched: number;
+}
+
+/** The catalogue's note about one snapshot (the data is in OPFS). */
+export interface SnapshotRecord {
+  /** The snapshot's id (digits; also part of its OPFS file name). */
+  id: string;
+  /** The label given to `snapshotDisk`. */
+  label: string;
+  /** When it was taken, in milliseconds since the epoch. */
+  createdAt: number;
+}
+
+/** A snapshot as `listSnapshots` reports it. */
+export interface SnapshotInfo extends SnapshotRecord {
+  /** Size of the frozen overlay file in bytes, or null when unknown. */
+  physicalSize: number | null;
+  /** The snapshot it was taken on top of, or null when it sits directly on the base (or on nothing). */
+  parentId: string | null;
+  /** True when the disk's live overlay sits directly on it. */
+  current: boolean;
+  /** Files that read through it (the live overlay, later snapshots); deleting is refused while any do. */
+  dependents: string[];
+}
+
+/**
+ * A disk opened with `openDisk`: a `Disk` that also knows its base image, can cache an HTTP base
+ * for offline use, can be exported flattened and can describe where its data is.
+ */
+export interface OpfsDisk extends Disk {
+  /**
+   * How much of the HTTP base is cached and what fetching it has cost so far, or null without
+   * an HTTP base. Answered at once, not behind queued requests: poll it for a progress display
+   * while the guest waits on the network (a first boot).
+   */
+  baseStatus(): Promise<RemoteBaseStatus | null>;
+  /**
+   * Downloads whatever of the disk's HTTP base is not cached yet, reporting progress, so the disk
+   * works fully offline. Resolves with the final cache status, or null when the disk has no HTTP
+   * base. Rejects with `QedIoError` when offline (what was fetched stays cached) or
+   * `QedBackingChangedError` when the base changed on the server. Guest requests keep running.
+   */
+  makeAvailableOffline(onProgress?: (progress: BaseDownloadProgress) => void): Promise<RemoteBaseStatus | null>;
+  /**
+   * A standalone `.qed` file holding everything the disk shows (its overlay, snapshots and base
+   * merged; all-zero clusters left out), for QEMU without the base. Progress counts guest bytes.
+   * The file lives in OPFS until the next flattened export or until the disk is deleted.
+   */
+  exportFlattened(onProgress?: (progress: Progress) => void): Promise<File>;
+  /** Where the overlay's own data is (runs of `data`, `zero` and `unallocated`), in guest order. */
+  map(): Promise<Extent[]>;
 }
 
 /** A catalogue entry (kept in IndexedDB with idb-keyval). Times are milliseconds since the epoch. */
@@ -51,6 +160,10 @@ export interface DiskRecord {
   lastOpenedAt: number;
   /** Name or URL of the base image, or null. */
   base: string | null;
+  /** `raw` for a raw base kept with `importDisk(..., { keepRaw: true })`; `qed` (or absent) for a disk. */
+  format?: 'qed' | 'raw';
+  /** Labels and dates of the disk's snapshots (the data is in OPFS). */
+  snapshots?: SnapshotRecord[];
 }
 
 /** Progress of a long operation. */

@@ -1,13 +1,13 @@
-/** `WorkerDisk`: the page-side `Disk`, a thin proxy that forwards each call to the disk worker. */
+/** `WorkerDisk`: the page-side `OpfsDisk`, a thin proxy that forwards each call to the disk worker. */
 import * as Comlink from 'comlink';
-import type { CheckReport } from '../engine/types.ts';
+import type { CheckReport, Extent } from '../engine/types.ts';
 import { QedArgumentError, QedClosedError } from '../qed/errors.ts';
-import type { Disk, DiskInfo } from './types.ts';
+import type { BaseDownloadProgress, DiskInfo, OpfsDisk, Progress, RemoteBaseStatus } from './types.ts';
 import type { DiskWorkerApi, OpenedDisk } from './worker-api.ts';
 import { callWorker } from './worker-connection.ts';
 
 /** An open disk served by the worker. Calls are sent in order, and the worker keeps that order. */
-export class WorkerDisk implements Disk {
+export class WorkerDisk implements OpfsDisk {
   readonly name: string;
   readonly size: number;
   readonly #id: number;
@@ -50,6 +50,24 @@ export class WorkerDisk implements Disk {
   /** The `.qed` file, flushed and marked clean. Read it before writing again: later writes may show through. */
   exportFile(): Promise<File> {
     return this.#call((api) => api.exportFile(this.#id));
+  }
+
+  baseStatus(): Promise<RemoteBaseStatus | null> {
+    return this.#call((api) => api.baseStatus(this.#id));
+  }
+
+  makeAvailableOffline(onProgress?: (progress: BaseDownloadProgress) => void): Promise<RemoteBaseStatus | null> {
+    const progress = onProgress ? Comlink.proxy((update: BaseDownloadProgress) => onProgress({ done: update.done, total: update.total, bytesFetched: update.bytesFetched })) : undefined;
+    return this.#call((api) => api.makeAvailableOffline(this.#id, progress));
+  }
+
+  exportFlattened(onProgress?: (progress: Progress) => void): Promise<File> {
+    const progress = onProgress ? Comlink.proxy((update: Progress) => onProgress({ done: update.done, total: update.total })) : undefined;
+    return this.#call((api) => api.exportFlattened(this.#id, progress));
+  }
+
+  map(): Promise<Extent[]> {
+    return this.#call((api) => api.map(this.#id));
   }
 
   async close(): Promise<void> {

@@ -6,6 +6,7 @@ import * as Comlink from 'comlink';
 import { clear, createStore } from 'idb-keyval';
 import { setQuotaLimitForTesting } from '../../../src/client/fault-injection.ts';
 import * as qedisk from '../../../src/index.ts';
+import { baseBytes } from './base-model.ts';
 import type { contractWorkerApi } from './contract-worker.ts';
 import * as model from './model-ops.ts';
 
@@ -120,7 +121,7 @@ function kept(name: string): qedisk.Disk {
 }
 
 /** Everything the specs reach through `window.harness`. */
-const harness = { qedisk, model, setQuotaLimitForTesting, resetStorage, errorOf, runContract, runOps, compareWholeDisk, download, fromBase64, disks, kept };
+const harness = { qedisk, model, baseBytes, setQuotaLimitForTesting, resetStorage, errorOf, runContract, runOps, compareWholeDisk, download, fromBase64, disks, kept };
 
 /** The type of `window.harness`. */
 export type Harness = typeof harness;
