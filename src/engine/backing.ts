@@ -44,7 +44,7 @@ export function openBacking(
   try {
     file = new GuardedFile(resolve({ name, format, depth }));
   } catch (error) {
-    throw new QedBackingError(`cannot open backing file "${name}": ${error instanceof Error ? error.message : String(error)}`);
+    throw new QedBackingError(`cannot open backing file "${name}": ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
   try {
     return probeFormat(file, format) === 'qed' ? openQed(file, depth) : new RawImage(file);
