@@ -12,20 +12,13 @@ import { type BlockReader, readClipped } from './block-reader.ts';
 import { L2Cache } from './l2-cache.ts';
 import { scanReferences } from './reference-scan.ts';
 import { type SyncFile, readFully, writeFully } from './sync-file.ts';
+import type { IoStats } from './types.ts';
 
 /** How far past the end of the file a reference may point before allocation refuses (16 GiB). */
 const MAX_REFERENCE_OVERHANG_BYTES = 16 * 1024 ** 3;
 
-/** Guest-visible I/O counters kept by the data paths. */
-export interface IoCounters {
-  reads: number;
-  bytesRead: number;
-  writes: number;
-  bytesWritten: number;
-  clustersAllocated: number;
-  tablesAllocated: number;
-  flushes: number;
-}
+/** Guest-visible I/O counters kept by the data paths (the L2 cache keeps its own). */
+export type IoCounters = Omit<IoStats, 'l2Cache'>;
 
 /** State of one open image, shared by the facade and the read and write paths. */
 export class ImageState {
