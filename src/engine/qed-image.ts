@@ -7,6 +7,7 @@ import { HEADER_STRUCT_SIZE_BYTES, SECTOR_SIZE_BYTES } from '../qed/constants.ts
 import { QedArgumentError, QedClosedError, QedRangeError, QedReadOnlyError } from '../qed/errors.ts';
 import type { Geometry } from '../qed/geometry.ts';
 import { type QedHeader, decodeBackingName, decodeHeader, hasBackingFile, isBackingRaw, isValidImageSize, validateHeader } from '../qed/header.ts';
+import { assertRequestInside, describeImage } from './image-info.ts';
 import { openBacking } from './backing.ts';
 import type { BlockReader } from './block-reader.ts';
 import { checkImage } from './check.ts';
@@ -14,7 +15,7 @@ import { forEachTableChunk } from './cluster-state.ts';
 import { GuardedFile } from './guarded-file.ts';
 import { createImageFile } from './create.ts';
 import { ImageState } from './image-state.ts';
-import { countAllocatedClusters, mapImage } from './map.ts';
+import { mapImage } from './map.ts';
 import { readRange } from './read-path.ts';
 import { type SyncFile, readFully } from './sync-file.ts';
 import type { CheckOptions, CheckReport, CreateOptions, Extent, ImageInfo, IoStats, OpenOptions } from './types.ts';
@@ -219,24 +220,7 @@ export class QedImage implements BlockReader {
   /** Geometry, sizes, backing and counters. The first call counts allocated clusters by reading every L2 table. */
   info(): ImageInfo {
     this.#assertOpen();
-    const state = this.#state;
-    state.allocatedClusters ??= countAllocatedClusters(state);
-    return {
-      virtualSize: this.size,
-      clusterSize: this.geometry.clusterSize,
-      tableSize: this.geometry.tableSize,
-      headerSize: state.header.headerSize,
-      physicalSize: state.file.getSize(),
-      allocatedBytes: state.allocatedClusters * this.geometry.clusterSize,
-      backingFile: this.#backingName,
-      backingFormat: this.#backingName === null ? null : isBackingRaw(state.header) ? 'raw' : 'probe',
-      needsCheck: state.needCheckOnDisk,
-      features: Number(state.header.features),
-      compatFeatures: Number(state.header.compatFeatures),
-      autoclearFeatures: Number(state.header.autoclearFeatures),
-      readOnly: this.#readOnly,
-      io: this.ioStats(),
-    };
+    return describeImage(this.#state, this.#backingName, this.#readOnly);
   }
 
   /** I/O counters since open. */
@@ -296,12 +280,7 @@ export class QedImage implements BlockReader {
 
   #assertRange(offset: number, length: number): void {
     this.#assertOpen();
-    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) {
-      throw new QedRangeError(`offset ${offset} and length ${length} must be non-negative integers`);
-    }
-    if (offset + length > this.size) {
-      throw new QedRangeError(`request [${offset}, ${offset + length}) lies outside the ${this.size}-byte disk`);
-    }
+    assertRequestInside(offset, length, this.size);
   }
 }
 
