@@ -7,7 +7,7 @@
 const BASE_URL = '/demo/assets/guest/';
 
 /** The files of the guests. */
-export type GuestFile = 'seabios.bin' | 'vgabios.bin' | 'vmlinuz-686.bin' | 'initramfs.cpio.gz' | 'boot-sector-test.bin';
+export type GuestFile = 'seabios.bin' | 'vgabios.bin' | 'vmlinuz-686.bin' | 'initramfs.cpio.gz' | 'boot-sector-test.bin' | 'sha256sums.txt';
 
 const cache = new Map<GuestFile, Promise<ArrayBuffer>>();
 
@@ -26,4 +26,9 @@ export function guestFile(name: GuestFile): Promise<ArrayBuffer> {
     cache.set(name, loading);
   }
   return loading;
+}
+
+/** The contents of text file `name` (UTF-8). */
+export async function guestText(name: GuestFile): Promise<string> {
+  return new TextDecoder().decode(await guestFile(name));
 }

@@ -3,6 +3,7 @@
  * in use, its screen and serial console, and live statistics with a picture of the clusters.
  */
 import type { Disk } from '../src/client/types.ts';
+import type { V86DiskFailure } from '../src/v86/v86-disk.ts';
 import { loadAllocation } from './allocation.ts';
 import { ClusterMap } from './cluster-map.ts';
 import { type DiskListEntry, askPersistence, deleteNamedDisk, importNamedDisk, listDiskEntries, openNamedDisk, storageStatus } from './disk-api.ts';
@@ -21,6 +22,7 @@ const GUEST_KEY = 'qedisk-demo:guest';
 
 const statusLine = byId('status', HTMLParagraphElement);
 const guestSelect = byId('guest-select', HTMLSelectElement);
+const coldBoot = byId('cold-boot', HTMLInputElement);
 const startButton = byId('start-button', HTMLButtonElement);
 const stopButton = byId('stop-button', HTMLButtonElement);
 const vmState = byId('vm-state', HTMLSpanElement);
@@ -75,6 +77,7 @@ function renderControls(): void {
   startButton.disabled = busy || vm !== null || current === null;
   stopButton.disabled = busy || vm === null;
   guestSelect.disabled = vm !== null;
+  coldBoot.disabled = vm !== null;
   vmState.textContent = vm ? `running (${vm.guest})` : 'stopped';
   vmDisk.textContent = current ? `on disk “${current.name}”` : '(no disk in use)';
 }
@@ -190,14 +193,16 @@ async function startSelectedGuest(): Promise<string> {
   localStorage.setItem(GUEST_KEY, guest);
   serial.clear();
   serial.note(`VM starting: ${guest} on disk ${current.name}`);
-  vm = await startVm(guest, current.disk, screen, {
-    onSerialByte: (byte) => serial.receive(byte),
-    onAccess: (op, start, length) => clusters.noteAccess(op, start, length),
-    onDiskError: (failure) => setStatus(`Disk ${failure.op} at ${failure.start} failed: ${describeError(failure.error)}`, true),
-  });
+  const callbacks = {
+    onSerialByte: (byte: number) => serial.receive(byte),
+    onAccess: (op: 'read' | 'write', start: number, length: number) => clusters.noteAccess(op, start, length),
+    onDiskError: (failure: V86DiskFailure) => setStatus(`Disk ${failure.op} at ${failure.start} failed: ${describeError(failure.error)}`, true),
+    onNote: (text: string) => serial.note(text),
+  };
+  vm = await startVm(guest, current.disk, screen, callbacks, { coldBoot: coldBoot.checked });
   const running = vm;
   serial.connect((text) => running.sendSerial(text));
-  return `VM running (${guest}).`;
+  return `VM running (${guest}, ${running.startedFrom === 'saved-state' ? 'started from the saved state' : 'cold boot'}).`;
 }
 
 async function updateStats(): Promise<void> {

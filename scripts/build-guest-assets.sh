@@ -7,9 +7,12 @@
 #                                 formats an empty /dev/sda (first boot only), mounts it on /mnt,
 #                                 prints QEDISK-READY on ttyS0 and runs a shell there
 #   boot-sector-test.bin          512-byte int 13h persistence test (nasm)
+#   sha256sums.txt                SHA-256 of the four files v86 boots the Linux guest from: the
+#                                 page keys its saved v86 states by them (a rebuilt guest makes
+#                                 every saved state stale) without downloading the kernel first
 # The files are GPL/LGPL: they are fetched at set-up time and never committed.
 # Needs root (apt-get download into private dirs; the system's own apt state is not touched),
-# dpkg, cpio, gzip and nasm.
+# dpkg, cpio, gzip, nasm and sha256sum.
 # Usage: scripts/build-guest-assets.sh [OUTDIR]    (default: demo/assets/guest)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -18,7 +21,7 @@ mkdir -p "$OUT"
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 
-for tool in apt-get apt-cache dpkg cpio gzip nasm; do
+for tool in apt-get apt-cache dpkg cpio gzip nasm sha256sum; do
   command -v "$tool" >/dev/null || { echo "build-guest-assets: '$tool' is missing" >&2; exit 2; }
 done
 
@@ -77,5 +80,6 @@ chmod 0755 "$ROOT/init"
 # --- boot-sector test ------------------------------------------------------------------------
 nasm -f bin -o "$OUT/boot-sector-test.bin" "$HERE/boot-sector-test.asm"
 
+(cd "$OUT" && sha256sum seabios.bin vgabios.bin vmlinuz-686.bin initramfs.cpio.gz > sha256sums.txt)
 echo "$KPKG" > "$OUT/KERNEL_PACKAGE"
 ls -l "$OUT" >&2

@@ -19,7 +19,7 @@ const outDir = join(scriptsDir, '..', 'demo', 'assets', 'guest');
 const strict = process.argv.includes('--strict');
 
 /** The files the build writes; all must be there. */
-const REQUIRED = ['seabios.bin', 'vgabios.bin', 'vmlinuz-686.bin', 'initramfs.cpio.gz', 'boot-sector-test.bin'];
+const REQUIRED = ['seabios.bin', 'vgabios.bin', 'vmlinuz-686.bin', 'initramfs.cpio.gz', 'boot-sector-test.bin', 'sha256sums.txt'];
 /** The sources whose content decides what the build produces. */
 const RECIPE = ['build-guest-assets.sh', 'guest-init.sh', 'boot-sector-test.asm'];
 

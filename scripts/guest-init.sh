@@ -2,7 +2,19 @@
 # /init of the demo guest (runs from the initramfs as PID 1, console on ttyS0).
 # First boot on an empty qedisk disk: format /dev/sda as ext2. Every boot: mount it on /mnt,
 # print QEDISK-READY and give a shell on the serial console. A disk that holds something else
-# (a partition table, another file system) is never formatted. Markers the tests wait for:
+# (a partition table, another file system) is never formatted.
+#
+# Fast starts: once the modules are loaded and /dev/sda has appeared, and before this script
+# reads a byte of it, the init prints QEDISK-SNAPSHOT-POINT and waits for one line on the console:
+# "cold SEED" after a normal boot, "restored SEED" when the page restored a saved v86 state taken
+# at this point (possibly with another disk of the same size attached). Either way the block caches
+# are dropped and the partition table is read again before the disk is examined, so nothing the
+# kernel read from the disk the state was saved with survives. SEED (hex) is mixed into the
+# kernel's random pool, since every restored guest starts with the same one.
+#
+# Markers the tests wait for:
+#   QEDISK-SNAPSHOT-POINT  the page may save the state now; the init waits for the start line
+#   QEDISK-START: MODE     the start line arrived (MODE is cold or restored)
 #   QEDISK-FORMATTED       the disk was blank (first 8 KiB all zero) and was formatted now
 #   QEDISK-EXISTING-FS     the disk already had an ext2/3/4 file system
 #   QEDISK-READY           /mnt is mounted; a shell follows
@@ -15,10 +27,26 @@ mount -t devtmpfs devtmpfs /dev
 for m in $(cat /lib/modules/order); do
   insmod "/lib/modules/$m.ko" || echo "INIT: insmod $m failed"
 done
+rm -f /lib/modules/*.ko   # loaded: their 2 MB of RAM would only make a saved state bigger
 dmesg -n 1
 
 i=0
 while [ ! -b /dev/sda ] && [ "$i" -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
+
+stty -echo 2>/dev/null
+echo "QEDISK-SNAPSHOT-POINT"
+read -r start_mode start_seed
+stty echo 2>/dev/null
+[ -n "$start_seed" ] && echo "$start_seed" > /dev/urandom
+echo "QEDISK-START: ${start_mode:-cold}"
+if [ -b /dev/sda ]; then
+  echo 3 > /proc/sys/vm/drop_caches
+  blockdev --flushbufs /dev/sda
+  blockdev --rereadpt /dev/sda 2>/dev/null
+  # Read ahead 1 MiB instead of 128 KiB: each disk request costs the guest a round trip to the
+  # page (and to the disk's worker), so sequential reads go 2-4 times faster in fewer, larger ones.
+  blockdev --setra 2048 /dev/sda
+fi
 
 # ext2/3/4 keep the magic 0xEF53 (little-endian) 56 bytes into the superblock at byte 1024.
 has_extfs() {
@@ -30,22 +58,29 @@ is_blank() {
   [ -z "$(dd if=/dev/sda bs=512 count=16 2>/dev/null | od -An -v -tx1 | tr -d ' 0\n')" ]
 }
 
-if [ ! -b /dev/sda ]; then
-  echo "QEDISK-NO-DISK"
-elif ! has_extfs && ! is_blank; then
-  echo "QEDISK-UNKNOWN-DATA: /dev/sda holds no ext2/3/4 file system but is not blank; not formatting it"
-else
-  if has_extfs; then
-    echo "QEDISK-EXISTING-FS"
-  else
-    echo "QEDISK: /dev/sda is blank, formatting it as ext2 (first boot)"
-    mke2fs -q -L qedisk /dev/sda >/dev/null && echo "QEDISK-FORMATTED"
-  fi
+mount_disk() {
   if mount /dev/sda /mnt; then   # ext2, ext3 or ext4: the ext4 driver serves all three
     echo "QEDISK-READY"
   else
     echo "QEDISK-MOUNT-FAILED"
   fi
+}
+
+if [ ! -b /dev/sda ]; then
+  echo "QEDISK-NO-DISK"
+elif has_extfs; then
+  echo "QEDISK-EXISTING-FS"
+  mount_disk
+elif is_blank; then
+  echo "QEDISK: /dev/sda is blank, formatting it as ext2 (first boot)"
+  # 4 KiB blocks, the page size: with busybox's default of 1 KiB blocks below 512 MiB, every
+  # block mke2fs writes makes the kernel read its 4 KiB page first (over 500 synchronous reads
+  # for 64 MiB), and file writes go 1 KiB at a time. Measured in v86 on 64 MiB: format 2.6 s ->
+  # 0.2 s, a 16 MiB dd with fsync about 4 times faster.
+  mke2fs -q -L qedisk -b 4096 /dev/sda >/dev/null && echo "QEDISK-FORMATTED"
+  mount_disk
+else
+  echo "QEDISK-UNKNOWN-DATA: /dev/sda holds no ext2/3/4 file system but is not blank; not formatting it"
 fi
 cd /mnt 2>/dev/null || cd /
 exec setsid cttyhack sh -i

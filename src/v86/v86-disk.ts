@@ -27,6 +27,7 @@
  */
 import type { Disk } from '../client/types.ts';
 import { QedArgumentError } from '../qed/errors.ts';
+import { IdleFlush } from './idle-flush.ts';
 import { type V86DiskStats, emptyStats } from './v86-disk-stats.ts';
 
 export type { V86DiskStats } from './v86-disk-stats.ts';
@@ -34,8 +35,11 @@ export type { V86DiskStats } from './v86-disk-stats.ts';
 /** Bytes per sector, as v86 addresses the disk. */
 const SECTOR_SIZE_BYTES = 512;
 
-/** Default quiet time, in milliseconds, after the last write before the disk is flushed. */
+/** Default quiet time, in milliseconds, without guest requests before written data is flushed. */
 export const DEFAULT_IDLE_FLUSH_MS = 1000;
+
+/** Default longest wait, in milliseconds, of written data for a flush while the guest stays busy. */
+export const DEFAULT_MAX_FLUSH_DELAY_MS = 5000;
 
 /** A request that failed, as given to `onError`. Offsets and lengths in bytes. */
 export interface V86DiskFailure {
@@ -54,11 +58,17 @@ export interface V86DiskOptions {
   /** Called once per failed request; the guest is not told (see the module comment). */
   onError?: (failure: V86DiskFailure) => void;
   /**
-   * Milliseconds without writes after which the adapter calls `disk.flush()`: v86 completes the
-   * guest's ATA FLUSH CACHE on its own, so this is what makes guest writes durable. 0 turns it
-   * off. Default `DEFAULT_IDLE_FLUSH_MS`.
+   * Milliseconds without guest requests (reads or writes) after which the adapter calls
+   * `disk.flush()` when the guest has written since the last flush: v86 completes the guest's ATA
+   * FLUSH CACHE on its own, so this is what makes guest writes durable. 0 turns it off. Default
+   * `DEFAULT_IDLE_FLUSH_MS`.
    */
   idleFlushMs?: number;
+  /**
+   * Milliseconds after a guest write completed by which the adapter flushes even if the guest
+   * never pauses. Default `DEFAULT_MAX_FLUSH_DELAY_MS` (at least `idleFlushMs`).
+   */
+  maxFlushDelayMs?: number;
   /** Called after each guest read or write completes, with its guest offset and length in bytes. */
   onAccess?: (op: 'read' | 'write', start: number, length: number) => void;
 }
@@ -122,20 +132,19 @@ class V86DiskAdapter implements V86Disk {
   readonly #disk: Disk;
   readonly #sectorZero: Uint8Array;
   readonly #onError: ((failure: V86DiskFailure) => void) | undefined;
-  readonly #idleFlushMs: number;
+  readonly #idleFlush: IdleFlush;
   readonly #onAccess: V86DiskOptions['onAccess'];
   readonly #stats: V86DiskStats = emptyStats();
   readonly #inFlight = new Set<Promise<void>>();
-  #flushTimer: ReturnType<typeof setTimeout> | undefined;
-  #dirty = false;
-  #detached = false;
 
   constructor(disk: Disk, byteLength: number, sectorZero: Uint8Array, options: V86DiskOptions) {
     this.#disk = disk;
     this.byteLength = byteLength;
     this.#sectorZero = sectorZero;
     this.#onError = options.onError;
-    this.#idleFlushMs = options.idleFlushMs ?? DEFAULT_IDLE_FLUSH_MS;
+    this.#idleFlush = new IdleFlush(options.idleFlushMs ?? DEFAULT_IDLE_FLUSH_MS, options.maxFlushDelayMs ?? DEFAULT_MAX_FLUSH_DELAY_MS, () => {
+      this.flush().catch((error: unknown) => this.#fail({ op: 'flush', start: 0, length: 0, error }));
+    });
     this.#onAccess = options.onAccess;
   }
 
@@ -145,9 +154,11 @@ class V86DiskAdapter implements V86Disk {
 
   get(start: number, length: number, callback: (data: Uint8Array) => void, options?: V86GetOptions): void {
     const signal = options?.signal;
+    this.#idleFlush.noteRequest();
     this.#track(
       this.#disk.read(start, length).then(
         (data) => {
+          this.#idleFlush.noteRequest();
           this.#stats.reads += 1;
           this.#stats.bytesRead += data.byteLength;
           if (!signal?.aborted) callback(data);
@@ -164,13 +175,13 @@ class V86DiskAdapter implements V86Disk {
     if (start < SECTOR_SIZE_BYTES) {
       this.#sectorZero.set(copy.subarray(0, SECTOR_SIZE_BYTES - start), start);
     }
-    this.#dirty = true;
+    this.#idleFlush.noteRequest();
     this.#track(
       this.#disk.write(start, copy).then(
         () => {
           this.#stats.writes += 1;
           this.#stats.bytesWritten += length;
-          this.#scheduleFlush();
+          this.#idleFlush.noteWrite();
           callback();
           this.#onAccess?.('write', start, length);
         },
@@ -205,16 +216,14 @@ class V86DiskAdapter implements V86Disk {
   }
 
   async flush(): Promise<void> {
-    clearTimeout(this.#flushTimer);
     await this.settled();
-    this.#dirty = false;
+    this.#idleFlush.flushing();
     await this.#disk.flush();
     this.#stats.flushes += 1;
   }
 
   detach(): void {
-    this.#detached = true;
-    clearTimeout(this.#flushTimer);
+    this.#idleFlush.stop();
   }
 
   #track(request: Promise<void>): void {
@@ -229,14 +238,5 @@ class V86DiskAdapter implements V86Disk {
     this.#stats.errors += 1;
     if (this.#onError) this.#onError(failure);
     else console.error(`qedisk: v86 disk ${failure.op} at ${failure.start} (${failure.length} bytes) failed`, failure.error);
-  }
-
-  #scheduleFlush(): void {
-    if (this.#idleFlushMs <= 0 || this.#detached) return;
-    clearTimeout(this.#flushTimer);
-    this.#flushTimer = setTimeout(() => {
-      if (!this.#dirty || this.#detached) return;
-      this.flush().catch((error: unknown) => this.#fail({ op: 'flush', start: 0, length: 0, error }));
-    }, this.#idleFlushMs);
   }
 }

@@ -158,6 +158,57 @@ describe('toV86Disk', () => {
     expect(adapter.stats().flushes).toBe(1);
   });
 
+  it('holds the idle flush back while the guest keeps reading, and flushes once it pauses', async () => {
+    vi.useFakeTimers();
+    const inner = engineDisk();
+    const flush = vi.fn(() => inner.flush());
+    const adapter = await toV86Disk({ ...inner, flush }, { idleFlushMs: 500, maxFlushDelayMs: 5000 });
+    adapter.set(0, bytes(512, 1), () => undefined);
+    await adapter.settled();
+    for (let i = 0; i < 5; i++) {
+      await vi.advanceTimersByTimeAsync(300);
+      await read(adapter, 4096, 512);
+    }
+    expect(flush).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(600);
+    expect(flush).toHaveBeenCalledTimes(1);
+  });
+
+  it('flushes maxFlushDelayMs after a write even when the guest never pauses', async () => {
+    vi.useFakeTimers();
+    const inner = engineDisk();
+    const flush = vi.fn(() => inner.flush());
+    const adapter = await toV86Disk({ ...inner, flush }, { idleFlushMs: 500, maxFlushDelayMs: 2000 });
+    adapter.set(0, bytes(512, 1), () => undefined);
+    await adapter.settled();
+    const readEvery300Ms = async (untilMs: number): Promise<void> => {
+      while (Date.now() < untilMs) {
+        await vi.advanceTimersByTimeAsync(300);
+        await read(adapter, 4096, 512);
+      }
+    };
+    const start = Date.now();
+    await readEvery300Ms(start + 1800);
+    expect(flush).not.toHaveBeenCalled();
+    await readEvery300Ms(start + 2400);
+    expect(flush).toHaveBeenCalledTimes(1);
+    expect(await read(adapter, 0, 512)).toEqual(bytes(512, 1));
+  });
+
+  it('never flushes on its own after detach', async () => {
+    vi.useFakeTimers();
+    const inner = engineDisk();
+    const flush = vi.fn(() => inner.flush());
+    const adapter = await toV86Disk({ ...inner, flush }, { idleFlushMs: 500 });
+    adapter.set(0, bytes(512, 1), () => undefined);
+    await adapter.settled();
+    adapter.detach();
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(flush).not.toHaveBeenCalled();
+    await adapter.flush();
+    expect(flush).toHaveBeenCalledTimes(1);
+  });
+
   it('rejects a disk whose size is not a multiple of 512 bytes', async () => {
     await expect(toV86Disk({ ...engineDisk(), size: 1000 })).rejects.toMatchObject({ name: 'QedArgumentError' });
   });

@@ -54,11 +54,48 @@ export async function createDisk(page: Page, name: string, sizeMiB: number): Pro
   await waitUntilIdle(page);
 }
 
-/** Picks `guest` and presses Start; resolves when the VM runs. */
-export async function startGuest(page: Page, guest: DemoGuest): Promise<void> {
+/** Picks `guest`, ticks or clears "cold boot" (default: cleared) and presses Start; resolves when the VM runs. */
+export async function startGuest(page: Page, guest: DemoGuest, options: { coldBoot?: boolean } = {}): Promise<void> {
   await page.selectOption('#guest-select', guest);
+  await page.setChecked('#cold-boot', options.coldBoot ?? false);
   await page.click('#start-button');
   await expect(page.locator('#vm-state')).toHaveText(`running (${guest})`, { timeout: PAGE_STEP_TIMEOUT_MS });
+}
+
+/** Presses Stop and waits until the VM is stopped (and its disk flushed). */
+export async function stopGuest(page: Page): Promise<void> {
+  await page.click('#stop-button');
+  await expect(page.locator('#vm-state')).toHaveText('stopped', { timeout: PAGE_STEP_TIMEOUT_MS });
+  await waitUntilIdle(page);
+}
+
+/**
+ * Overwrites every saved v86 state in the page's OPFS (folder `qedisk-v86-states`) with one that
+ * has a valid header but an info block that is not JSON (gzipped, as the page stores states);
+ * resolves how many there were.
+ */
+export async function damageSavedStates(page: Page): Promise<number> {
+  return page.evaluate(async () => {
+    const root = await navigator.storage.getDirectory();
+    const folder = await root.getDirectoryHandle('qedisk-v86-states', { create: true });
+    let damaged = 0;
+    for await (const [, handle] of folder.entries()) {
+      if (handle.kind !== 'file') continue;
+      const bytes = new Uint8Array(4096);
+      const header = new DataView(bytes.buffer);
+      header.setInt32(0, -2039052682, true); // v86 state magic
+      header.setInt32(4, 6, true); // state format version
+      header.setInt32(8, bytes.byteLength, true); // total length
+      header.setInt32(12, 64, true); // info block length
+      bytes.fill(0x7b, 16, 80); // "{{{{...": not JSON
+      const gzipped = await new Response(new Blob([bytes]).stream().pipeThrough(new CompressionStream('gzip'))).blob();
+      const writable = await (handle as FileSystemFileHandle).createWritable();
+      await writable.write(gzipped);
+      await writable.close();
+      damaged += 1;
+    }
+    return damaged;
+  });
 }
 
 /** The serial console's text so far. */
@@ -91,4 +128,25 @@ export async function exportDisk(page: Page, name: string, path: string): Promis
   ]);
   await download.saveAs(path);
   await waitUntilIdle(page);
+}
+
+/** Seconds since the page's navigation started (the page's own clock). */
+export async function secondsSinceLoad(page: Page): Promise<number> {
+  return page.evaluate(() => performance.now() / 1000);
+}
+
+/**
+ * Sends `command` followed by `echo MARKER` to the guest's shell and waits until the marker line
+ * appears; resolves with the console text after the marker's previous occurrences.
+ */
+export async function runInGuest(page: Page, command: string, marker: string, timeoutMs: number): Promise<string> {
+  const before = (await serialText(page)).length;
+  await sendSerial(page, `${command}; echo ${marker}`);
+  const line = new RegExp(`^${marker}$`, 'm');
+  await page.waitForFunction(
+    ([from, source]) => new RegExp(source ?? '', 'm').test((document.querySelector('#serial-output')?.textContent ?? '').slice(Number(from))),
+    [String(before), line.source] as const,
+    { timeout: timeoutMs, polling: 250 },
+  );
+  return (await serialText(page)).slice(before);
 }

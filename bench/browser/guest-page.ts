@@ -1,0 +1,123 @@
+/**
+ * The page of the guest benchmark (`guest-page.html`): boots the demo's Linux guest, the same way
+ * the demo does (`demo/vm-runner.ts`, screen drawn), on a qedisk OPFS disk (`?disk=opfs`, through
+ * the worker) or on a QED image in memory in the page (`?disk=memory`, `localDisk`), and records
+ * when each milestone happened, in milliseconds since navigation started. The Node side reads
+ * `window.guestBench`.
+ */
+import { deleteDisk, openDisk } from '../../src/client/index.ts';
+import type { Disk } from '../../src/client/types.ts';
+import { MemoryFile } from '../../src/backends/memory-file.ts';
+import { QedImage } from '../../src/engine/index.ts';
+import { localDisk } from '../../src/v86/local-disk.ts';
+import { type GuestFile, guestFile } from '../../demo/guest-assets.ts';
+import { SerialLines } from '../../demo/serial-lines.ts';
+import { type RunningVm, startVm } from '../../demo/vm-runner.ts';
+import { type DiskTimes, emptyDiskTimes, timedDisk } from './guest-timed-disk.ts';
+
+/** What the page exposes to the benchmark. */
+export interface GuestBenchState {
+  /** Milestones: `warm` (warm-up only), `disk-open`, `vm-running`, `snapshot-point`, `start-line`, `ready`, `shell`, in ms since navigation. */
+  marks: Record<string, number>;
+  /** The guest's serial output so far. */
+  serial: string;
+  /** `cold` or `saved-state` once the VM runs. */
+  startedFrom: string | null;
+  /** The runner's notes (state saved, restored). */
+  notes: string[];
+  /** How long the disk took for the guest's requests (swap in a new record to start a phase). */
+  diskTimes: DiskTimes;
+  /** Set when the start failed. */
+  error: string | null;
+  /** Sends text to the guest's COM1. */
+  send(text: string): void;
+  /** Stops the VM and closes the disk. */
+  stop(): Promise<void>;
+}
+
+declare global {
+  interface Window {
+    guestBench: GuestBenchState;
+  }
+}
+
+const MIB = 1024 * 1024;
+const GUEST_FILES: GuestFile[] = ['seabios.bin', 'vgabios.bin', 'vmlinuz-686.bin', 'initramfs.cpio.gz', 'sha256sums.txt'];
+const params = new URLSearchParams(location.search);
+const lines = new SerialLines();
+const decoder = new TextDecoder();
+let vm: RunningVm | null = null;
+let disk: Disk | null = null;
+
+const state: GuestBenchState = {
+  marks: {},
+  serial: '',
+  startedFrom: null,
+  notes: [],
+  diskTimes: emptyDiskTimes(),
+  error: null,
+  send: (text) => vm?.sendSerial(text),
+  stop: async () => {
+    await vm?.stop();
+    await disk?.close();
+    vm = null;
+    disk = null;
+  },
+};
+window.guestBench = state;
+
+function mark(name: string): void {
+  state.marks[name] ??= performance.now();
+}
+
+lines.onLine((line) => {
+  if (line === 'QEDISK-SNAPSHOT-POINT') mark('snapshot-point');
+  if (line.startsWith('QEDISK-START:')) mark('start-line');
+  if (line === 'QEDISK-READY') mark('ready');
+});
+
+function receive(byte: number): void {
+  lines.receive(byte);
+  state.serial += decoder.decode(new Uint8Array([byte]), { stream: true });
+  if (state.marks['ready'] !== undefined && state.serial.endsWith('qedisk# ')) mark('shell');
+}
+
+async function openBenchDisk(): Promise<Disk> {
+  const size = Number(params.get('size') ?? '64') * MIB;
+  const name = params.get('name') ?? 'guest-bench';
+  const opened = params.get('disk') === 'memory' ? localDisk(QedImage.create(new MemoryFile(), { size }), { name }) : await openDisk(name, { create: { size } });
+  return timedDisk(opened, () => state.diskTimes);
+}
+
+/**
+ * `?warmup`: loads the page's code and the guest files, and creates, closes and deletes a small
+ * OPFS disk so the disk worker's code has been loaded once too (Vite transforms each module on
+ * its first request; the first measured run should not pay for that).
+ */
+async function warmUp(): Promise<void> {
+  await Promise.all(GUEST_FILES.map((name) => guestFile(name)));
+  const scratch = await openDisk('guest-bench-warmup', { create: { size: MIB } });
+  await scratch.close();
+  await deleteDisk('guest-bench-warmup');
+  mark('warm');
+}
+
+async function main(): Promise<void> {
+  if (params.has('warmup')) return warmUp();
+  disk = await openBenchDisk();
+  mark('disk-open');
+  const screen = document.querySelector<HTMLElement>('#screen');
+  if (!screen) throw new Error('the page has no #screen');
+  vm = await startVm('linux', disk, screen, {
+    onSerialByte: receive,
+    onAccess: () => undefined,
+    onDiskError: (failure) => state.notes.push(`disk ${failure.op} at ${failure.start} failed: ${String(failure.error)}`),
+    onNote: (text) => state.notes.push(text),
+  }, { coldBoot: params.get('start') === 'cold' });
+  state.startedFrom = vm.startedFrom;
+  mark('vm-running');
+}
+
+main().catch((error: unknown) => {
+  state.error = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+});
