@@ -5,6 +5,9 @@
 import type { Disk } from '../src/client/types.ts';
 import type { V86DiskFailure } from '../src/v86/v86-disk.ts';
 import { loadAllocation } from './allocation.ts';
+import { createBaseActions } from './base-actions.ts';
+import { downloadFile } from './base-image.ts';
+import { BasePanel } from './base-panel.ts';
 import { ClusterMap } from './cluster-map.ts';
 import { type DiskListEntry, askPersistence, deleteNamedDisk, importNamedDisk, listDiskEntries, openNamedDisk, storageStatus } from './disk-api.ts';
 import { DisksPanel } from './disks-panel.ts';
@@ -47,6 +50,16 @@ const panel = new DisksPanel({
   exportDisk: (name) => void exclusive(`Exporting ${name}…`, () => exportDisk(name)),
   importFile: (name, file) => void exclusive(`Importing ${file.name} as ${name}…`, () => importDisk(name, file)),
 });
+const baseActions = createBaseActions({
+  current: () => current,
+  diskNames: () => entries.map((entry) => entry.name),
+  stopVm,
+  settleVm: async () => {
+    if (vm) await vm.disk.settled();
+  },
+  useDisk: (name) => useDisk(name),
+});
+const basePanel = new BasePanel(baseActions, { run: (label, action) => void exclusive(label, action), current: () => current, busy: () => busy });
 
 /** Shows a message in the status line. */
 function setStatus(message: string, isError = false): void {
@@ -80,6 +93,7 @@ function renderControls(): void {
   coldBoot.disabled = vm !== null;
   vmState.textContent = vm ? `running (${vm.guest})` : 'stopped';
   vmDisk.textContent = current ? `on disk “${current.name}”` : '(no disk in use)';
+  basePanel.render();
 }
 
 async function refreshList(): Promise<void> {
@@ -125,6 +139,7 @@ async function createDisk(name: string, size: number): Promise<string> {
 }
 
 async function resetDisk(name: string): Promise<string> {
+  if (entries.find((entry) => entry.name === name)?.base) return baseActions.reset(name); // O(1): a new empty overlay
   const size = current?.name === name ? current.disk.size : entries.find((entry) => entry.name === name)?.size;
   if (!size) throw new Error(`the size of ${name} is unknown`);
   if (current?.name === name) await closeCurrent();
@@ -156,12 +171,7 @@ async function exportDisk(name: string): Promise<string> {
       await disk.close();
     }
   }
-  const url = URL.createObjectURL(file);
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = `${name}.qed`;
-  link.click();
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  downloadFile(file, `${name}.qed`);
   return `Exported ${name}.qed (${formatBytes(file.size)}).`;
 }
 

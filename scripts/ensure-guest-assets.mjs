@@ -2,7 +2,9 @@
 /**
  * Makes sure the guest files the demo and the v86 browser tests boot are in demo/assets/guest/,
  * and builds them with scripts/build-guest-assets.sh when one is missing or the recipe changed
- * (the recipe's hash is kept in RECIPE_SHA256 beside them).
+ * (the recipe's hash is kept in RECIPE_SHA256 beside them). Then makes sure of the shared base
+ * root file system beside them (scripts/ensure-base-rootfs.mjs, with its own recipe stamp, so a
+ * change to the guest does not rebuild the base that overlays in browsers read through).
  *
  * Usage: node scripts/ensure-guest-assets.mjs [--strict]
  *   Without --strict a failed build only warns (the demo still starts, without a guest to boot);
@@ -13,6 +15,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureBaseRootfs } from './ensure-base-rootfs.mjs';
 
 const scriptsDir = dirname(fileURLToPath(import.meta.url));
 const outDir = join(scriptsDir, '..', 'demo', 'assets', 'guest');
@@ -50,6 +53,7 @@ function fail(message) {
 const hash = recipeHash();
 if (upToDate(hash)) {
   console.log(`ensure-guest-assets: guest files are ready in ${outDir}`);
+  ensureBaseRootfs({ strict });
   process.exit(0);
 }
 
@@ -66,3 +70,4 @@ const missing = REQUIRED.filter((name) => !existsSync(join(outDir, name)));
 if (missing.length > 0) fail(`the build did not produce ${missing.join(', ')}`);
 writeFileSync(join(outDir, 'RECIPE_SHA256'), `${hash}\n`);
 console.log(`ensure-guest-assets: built the guest files in ${seconds} s`);
+ensureBaseRootfs({ strict });

@@ -60,6 +60,7 @@ is_blank() {
 
 mount_disk() {
   if mount /dev/sda /mnt; then   # ext2, ext3 or ext4: the ext4 driver serves all three
+    [ -f /mnt/etc/motd ] && cat /mnt/etc/motd   # the demo's shared base has one
     echo "QEDISK-READY"
   else
     echo "QEDISK-MOUNT-FAILED"
