@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json] [-- --quick] [-- --only=convert|engine]`: qedisk against native QEMU on this machine, in one
+ * `npm run bench [-- --json] [-- --quick] [-- --only=convert|engine|browser|guest|scale]`: qedisk against native QEMU on this machine, in one
  * run, as ratios (qedisk / baseline; 1.0 = as fast as QEMU, higher is better).
  */
 import { randomFillSync } from 'node:crypto';
@@ -7,6 +7,8 @@ import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { convertLines } from './convert-bench.ts';
+import { guestLines } from './browser/guest-bench.ts';
+import { stackLines } from './browser/stack-bench.ts';
 import { engineLines } from './engine-bench.ts';
 import { type ScaleFigures, scaleFigures } from './scale-bench.ts';
 import type { BenchLine } from './measure.ts';
@@ -18,7 +20,7 @@ const json = args.has('--json');
 const quick = args.has('--quick');
 const imageSize = quick ? 128 * MIB : 1024 * MIB;
 const repeats = quick ? 1 : 3;
-/** `--only=convert`, `--only=engine` or `--only=scale` runs one group. */
+/** `--only=convert|engine|browser|guest|scale` runs one group. */
 const only = [...args].find((a) => a.startsWith('--only='))?.slice('--only='.length);
 
 /** Writes a raw image whose 1 MiB chunks alternate between random data and zeros (half allocated). */
@@ -40,7 +42,8 @@ function log(message: string): void {
 }
 
 function printTable(lines: BenchLine[]): void {
-  const rows = lines.map((l) => [l.name, `${l.qedisk.toFixed(0)} ${l.unit}`, `${l.baseline.toFixed(0)} ${l.unit}`, l.baselineName, l.ratio.toFixed(2), l.ratio >= l.goal ? 'met' : 'short']);
+  const figure = (value: number): string => value.toFixed(value < 10 ? 2 : value < 100 ? 1 : 0);
+  const rows = lines.map((l) => [l.name, `${figure(l.qedisk)} ${l.unit}`, `${figure(l.baseline)} ${l.unit}`, l.baselineName, l.ratio.toFixed(2), `${l.ratio >= l.goal ? 'met' : 'short'} (>= ${l.goal.toFixed(2)})`]);
   const header = ['line', 'qedisk', 'baseline', 'baseline is', 'ratio', `goal`];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const format = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
@@ -59,15 +62,17 @@ function printScale(s: ScaleFigures): void {
 
 const work = mkdtempSync(join(process.env['QEDISK_BENCH_DIR'] ?? tmpdir(), 'qedisk-bench-'));
 try {
-  log(`preparing ${imageSize / MIB} MiB images in ${work} ...`);
   const sourceRaw = join(work, 'source.raw');
-  writeHalfFullRaw(sourceRaw, imageSize);
   const sparseQed = join(work, 'sparse.qed');
-  run('qemu-img', ['convert', '-f', 'raw', '-O', 'qed', sourceRaw, sparseQed]);
   const filledQed = join(work, 'filled.qed');
-  run('qemu-img', ['convert', '-S', '0', '-f', 'raw', '-O', 'qed', sourceRaw, filledQed]);
   const emptyQed = join(work, 'empty.qed');
-  run('qemu-img', ['create', '-q', '-f', 'qed', emptyQed, String(imageSize)]);
+  if (only === undefined || only === 'convert' || only === 'engine') {
+    log(`preparing ${imageSize / MIB} MiB images in ${work} ...`);
+    writeHalfFullRaw(sourceRaw, imageSize);
+    run('qemu-img', ['convert', '-f', 'raw', '-O', 'qed', sourceRaw, sparseQed]);
+    run('qemu-img', ['convert', '-S', '0', '-f', 'raw', '-O', 'qed', sourceRaw, filledQed]);
+    run('qemu-img', ['create', '-q', '-f', 'qed', emptyQed, String(imageSize)]);
+  }
   const lines: BenchLine[] = [];
   if (only === undefined || only === 'convert') {
     log('measuring convert ...');
@@ -76,6 +81,14 @@ try {
   if (only === undefined || only === 'engine') {
     log('measuring engine ...');
     lines.push(...engineLines(work, filledQed, emptyQed, imageSize, repeats));
+  }
+  if (only === undefined || only === 'browser') {
+    log('measuring the browser stack (page -> Comlink -> worker -> engine -> OPFS) ...');
+    lines.push(...(await stackLines()));
+  }
+  if (only === undefined || only === 'guest') {
+    log('measuring the guest (v86 boots Linux in Chromium) ...');
+    lines.push(...(await guestLines({ log })));
   }
   let scale: ScaleFigures | null = null;
   if (only === undefined || only === 'scale') {

@@ -12,9 +12,11 @@ import { OpfsFile } from '../src/backends/opfs-file.ts';
 import type { CheckOptions, CheckReport, Extent } from '../src/engine/types.ts';
 import { QedArgumentError, QedClosedError, QedReadOnlyError } from '../src/qed/errors.ts';
 import { importImage, importRawBase } from './disk-import.ts';
+import { openBaselineDevice } from './baseline-devices.ts';
 import { acquireDiskLock } from './disk-lock.ts';
-import type { DiskSession } from './disk-session.ts';
+import { DiskSession } from './disk-session.ts';
 import { exportFlattened } from './flatten-export.ts';
+import type { OpenDevice } from './open-device.ts';
 import { openDiskFile } from './open-disk-file.ts';
 import { listSnapshotFiles, recoverSwap } from './overlay-files.ts';
 import { diskFolder, findFile, listDiskFiles, removeFile, renameFile } from './opfs-folder.ts';
@@ -25,7 +27,8 @@ const IMPORT_TEMP_SUFFIX = '.importing';
 
 /** The worker side of qedisk. */
 export class DiskService implements DiskWorkerApi {
-  readonly #sessions = new Map<number, DiskSession>();
+  /** Open disks by id: sessions, and the bench-only raw baselines. */
+  readonly #disks = new Map<number, OpenDevice>();
   #nextId = 1;
 
   async open(name: string, options: WorkerOpenOptions): Promise<OpenedDisk> {
@@ -33,9 +36,10 @@ export class DiskService implements DiskWorkerApi {
     if (options.create && options.readOnly) throw new QedArgumentError('create and readOnly cannot be combined');
     const lock = await acquireDiskLock(name);
     try {
-      const opened = await openDiskFile(name, options, lock);
+      const baseline = options.device !== undefined && options.device !== 'qed';
+      const opened = baseline ? { session: await openBaselineDevice(name, options, lock), created: true } : await openDiskFile(name, options, lock);
       const id = this.#nextId++;
-      this.#sessions.set(id, opened.session);
+      this.#disks.set(id, opened.session);
       return { id, name, size: opened.session.size, created: opened.created, base: opened.session.backingName };
     } catch (error) {
       lock.release();
@@ -43,27 +47,25 @@ export class DiskService implements DiskWorkerApi {
     }
   }
 
-  read(id: number, offset: number, length: number): Promise<Uint8Array> {
-    return this.#session(id).runEngine((image) => {
-      const bytes = image.read(offset, length);
-      return Comlink.transfer(bytes, [bytes.buffer]);
-    });
+  async read(id: number, offset: number, length: number): Promise<Uint8Array> {
+    const bytes = await this.#device(id).read(offset, length);
+    return Comlink.transfer(bytes, [bytes.buffer]);
   }
 
   write(id: number, offset: number, data: Uint8Array): Promise<void> {
-    return this.#session(id).runWrite((image) => image.write(data, offset));
+    return this.#device(id).write(offset, data);
   }
 
   writeZeroes(id: number, offset: number, length: number): Promise<void> {
-    return this.#session(id).runWrite((image) => image.writeZeroes(offset, length));
+    return this.#device(id).writeZeroes(offset, length);
   }
 
   flush(id: number): Promise<void> {
-    return this.#session(id).runEngine((image) => image.flush());
+    return this.#device(id).flush();
   }
 
   info(id: number): Promise<DiskInfo> {
-    return this.#session(id).info();
+    return this.#device(id).info();
   }
 
   check(id: number, options: CheckOptions): Promise<CheckReport> {
@@ -103,9 +105,9 @@ export class DiskService implements DiskWorkerApi {
   }
 
   async close(id: number): Promise<void> {
-    const session = this.#sessions.get(id);
+    const session = this.#disks.get(id);
     if (!session) return;
-    this.#sessions.delete(id);
+    this.#disks.delete(id);
     await session.close();
   }
 
@@ -191,15 +193,22 @@ export class DiskService implements DiskWorkerApi {
   }
 
   /** The open disk `id`; throws `QedClosedError` when it is not open. */
+  #device(id: number): OpenDevice {
+    const device = this.#disks.get(id);
+    if (!device) throw new QedClosedError(`disk #${id} is not open (closed, or opened by a previous page)`);
+    return device;
+  }
+
+  /** The session of open disk `id`; `QedArgumentError` for a raw baseline, which serves block requests only. */
   #session(id: number): DiskSession {
-    const session = this.#sessions.get(id);
-    if (!session) throw new QedClosedError(`disk #${id} is not open (closed, or opened by a previous page)`);
-    return session;
+    const device = this.#device(id);
+    if (!(device instanceof DiskSession)) throw new QedArgumentError(`disk "${device.name}" is a raw baseline: it only reads, writes, flushes and reports info`);
+    return device;
   }
 
   /** The session of disk `name` in this worker, or null. */
   #sessionNamed(name: string): DiskSession | null {
-    for (const session of this.#sessions.values()) if (session.name === name) return session;
+    for (const device of this.#disks.values()) if (device.name === name && device instanceof DiskSession) return device;
     return null;
   }
 }

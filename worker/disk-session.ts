@@ -7,9 +7,10 @@ import type { OpfsFile } from '../src/backends/opfs-file.ts';
 import type { OfflineProgress } from '../src/backends/remote/index.ts';
 import type { DiskInfo, RemoteBaseStatus } from '../src/client/types.ts';
 import type { QedImage } from '../src/engine/qed-image.ts';
-import { QedClosedError } from '../src/qed/errors.ts';
+import { QedArgumentError, QedClosedError } from '../src/qed/errors.ts';
 import type { BackingChain } from './backing-chain.ts';
 import type { DiskLock } from './disk-lock.ts';
+import type { OpenDevice } from './open-device.ts';
 import { remoteBaseStatus } from './remote-bases.ts';
 import { SerialQueue } from './serial-queue.ts';
 import { IDLE_MARK_CLEAN_MS } from './timing.ts';
@@ -20,8 +21,8 @@ export interface OpenTop {
   image: QedImage;
   /** The OPFS file under the image (kept for fault injection). */
   file: OpfsFile;
-  /** The OPFS entry, for `getFile()` on export. */
-  fileHandle: FileSystemFileHandle;
+  /** The OPFS entry, for `getFile()` on export; null for the bench-only in-memory disk (no export, reset or snapshot). */
+  fileHandle: FileSystemFileHandle | null;
 }
 
 /** What a session is made of; the session owns all of it. */
@@ -37,11 +38,13 @@ export interface SessionParts extends OpenTop {
 }
 
 /** An open disk. Every operation goes through the queue, so they execute in arrival order. */
-export class DiskSession {
+export class DiskSession implements OpenDevice {
   readonly name: string;
   readonly #parts: SessionParts;
   readonly #queue = new SerialQueue();
   #idleTimer: ReturnType<typeof setTimeout> | null = null;
+  /** When the last write finished (`performance.now()`, milliseconds). */
+  #lastWriteAt = 0;
   #closed = false;
 
   /** Takes ownership of `parts`. */
@@ -73,9 +76,16 @@ export class DiskSession {
     });
   }
 
-  /** Queues synchronous engine `task`; HTTP base data it lacks is fetched and the task retried. */
+  /**
+   * Queues synchronous engine `task` (run at once when the queue is idle); HTTP base data it
+   * lacks is fetched and the task retried.
+   */
   runEngine<T>(task: (image: QedImage) => T): Promise<T> {
-    return this.run((image, chain) => chain.run(() => task(image)));
+    return this.#queue.runNow(() => {
+      if (this.#closed) throw new QedClosedError(`disk "${this.name}" is closed`);
+      const { image, chain } = this.#parts;
+      return chain.remoteBase() === null ? task(image) : chain.run(() => task(image));
+    });
   }
 
   /** Like `runEngine`, for a task that writes: when it is done, restarts the idle timer that marks the image clean. */
@@ -87,6 +97,23 @@ export class DiskSession {
         this.#armIdleTimer();
       }
     });
+  }
+
+  // The block requests of `OpenDevice`.
+  read(offset: number, length: number): Promise<Uint8Array> {
+    return this.runEngine((image) => image.read(offset, length));
+  }
+
+  write(offset: number, data: Uint8Array): Promise<void> {
+    return this.runWrite((image) => image.write(data, offset));
+  }
+
+  writeZeroes(offset: number, length: number): Promise<void> {
+    return this.runWrite((image) => image.writeZeroes(offset, length));
+  }
+
+  flush(): Promise<void> {
+    return this.runEngine((image) => image.flush());
   }
 
   /** Sizes, geometry, counters, the backing chain and the HTTP base's cache. */
@@ -115,9 +142,10 @@ export class DiskSession {
    */
   exportFile(): Promise<File> {
     return this.run(async (image) => {
+      const fileHandle = this.#inOpfs();
       image.flush();
       image.markClean();
-      return this.#parts.fileHandle.getFile();
+      return fileHandle.getFile();
     });
   }
 
@@ -146,6 +174,7 @@ export class DiskSession {
    */
   replaceFile<T>(change: () => Promise<T>): Promise<T> {
     return this.run(async () => {
+      this.#inOpfs();
       this.#disarmIdleTimer();
       this.#parts.image.close();
       let result: T;
@@ -191,12 +220,28 @@ export class DiskSession {
     }
   }
 
+  /** The disk's OPFS entry; `QedArgumentError` for the in-memory disk, which has none. */
+  #inOpfs(): FileSystemFileHandle {
+    if (this.#parts.fileHandle === null) throw new QedArgumentError(`disk "${this.name}" lives in memory only: it has no file to export, reset or snapshot`);
+    return this.#parts.fileHandle;
+  }
+
+  /**
+   * Notes a write and makes sure the idle timer runs. The timer is not restarted on every write
+   * (that costs more than a fast write itself): when it fires early, it waits out the rest.
+   */
   #armIdleTimer(): void {
-    this.#disarmIdleTimer();
+    this.#lastWriteAt = performance.now();
+    if (this.#idleTimer === null) this.#startIdleTimer(IDLE_MARK_CLEAN_MS);
+  }
+
+  #startIdleTimer(delayMs: number): void {
     this.#idleTimer = setTimeout(() => {
       this.#idleTimer = null;
-      this.run((image) => image.markClean()).catch(() => undefined); // retried on the next write or close
-    }, IDLE_MARK_CLEAN_MS);
+      const idleFor = performance.now() - this.#lastWriteAt;
+      if (idleFor < IDLE_MARK_CLEAN_MS) this.#startIdleTimer(IDLE_MARK_CLEAN_MS - idleFor);
+      else this.run((image) => image.markClean()).catch(() => undefined); // retried on the next write or close
+    }, delayMs);
   }
 
   #disarmIdleTimer(): void {

@@ -1,16 +1,31 @@
 /**
  * The wire contract between the page and the disk worker (`worker/disk-worker.ts`), which
  * exposes a `DiskWorkerApi` with Comlink. Types only. Disks are addressed by the numeric id
- * `open` returns; sizes and offsets are in bytes. Buffers cross with `Comlink.transfer`.
+ * `open` returns; sizes and offsets are in bytes. Buffers cross with `Comlink.transfer`. The page
+ * sends `read`, `write`, `writeZeroes` and `flush` on the block lane instead (batched per task, see
+ * `block-lane-protocol.ts`); the worker hands them to the same methods.
  */
 import type { CheckOptions, CheckReport, Extent } from '../engine/types.ts';
 import type { BaseDownloadProgress, DiskInfo, OpenDiskOptions, Progress, RemoteBaseStatus } from './types.ts';
 
 /**
+ * What serves a disk in the worker. Bench-only measurement baselines besides the product's `qed`:
+ * - `qed`: a QED disk in OPFS (the default; what `openDisk` opens).
+ * - `raw`: a raw OPFS file of exactly `create.size` bytes behind the same worker API (the physical
+ *   baseline). It only reads, writes, writes zeros, flushes and reports `info`; it is always
+ *   created afresh and its file is deleted when it is closed.
+ * - `memory`: a QED disk on a `MemoryFile` inside the worker (no OPFS at all; nothing persists).
+ */
+export type BenchDevice = 'qed' | 'raw' | 'memory';
+
+/**
  * Options of `DiskWorkerApi.open`: the `OpenDiskOptions` (with `create.base` for an overlay and
  * `allowedOrigins` for HTTP bases on other origins).
  */
-export type WorkerOpenOptions = OpenDiskOptions;
+export interface WorkerOpenOptions extends OpenDiskOptions {
+  /** Bench-only: a measurement baseline instead of the disk itself (see `BenchDevice`); default `qed`. */
+  device?: BenchDevice;
+}
 
 /** What `DiskWorkerApi.open` returns. */
 export interface OpenedDisk {

@@ -1,10 +1,13 @@
-/** `WorkerDisk`: the page-side `OpfsDisk`, a thin proxy that forwards each call to the disk worker. */
+/**
+ * `WorkerDisk`: the page-side `OpfsDisk`, a thin proxy that forwards each call to the disk worker:
+ * reads, writes and flushes on the block lane, everything else with Comlink.
+ */
 import * as Comlink from 'comlink';
 import type { CheckReport, Extent } from '../engine/types.ts';
 import { QedArgumentError, QedClosedError } from '../qed/errors.ts';
 import type { BaseDownloadProgress, DiskInfo, OpfsDisk, Progress, RemoteBaseStatus } from './types.ts';
 import type { DiskWorkerApi, OpenedDisk } from './worker-api.ts';
-import { callWorker } from './worker-connection.ts';
+import { blockLane, callWorker } from './worker-connection.ts';
 
 /** An open disk served by the worker. Calls are sent in order, and the worker keeps that order. */
 export class WorkerDisk implements OpfsDisk {
@@ -21,22 +24,31 @@ export class WorkerDisk implements OpfsDisk {
   }
 
   read(offset: number, length: number): Promise<Uint8Array> {
-    return this.#call((api) => api.read(this.#id, offset, length));
+    if (this.#closed) return this.#closedError();
+    return blockLane().read(this.name, this.#id, offset, length);
   }
 
-  /** Writes `data` at `offset`. A `data` that spans its whole ArrayBuffer is transferred (detached); others are copied. */
+  /** Writes `data` at `offset`. A `data` that spans its whole ArrayBuffer is transferred (detached at once); others are copied. */
   write(offset: number, data: Uint8Array): Promise<void> {
+    if (this.#closed) return this.#closedError();
     if (!(data instanceof Uint8Array)) return Promise.reject(new QedArgumentError('data must be a Uint8Array'));
-    const payload = ownsWholeBuffer(data) ? data : data.slice();
-    return this.#call((api) => api.write(this.#id, offset, Comlink.transfer(payload, [payload.buffer])));
+    let payload: Uint8Array<ArrayBuffer>;
+    try {
+      payload = ownsWholeBuffer(data) ? moveBytes(data) : data.slice();
+    } catch (error) {
+      return Promise.reject(error); // e.g. a buffer detached already
+    }
+    return blockLane().write(this.name, this.#id, offset, payload);
   }
 
   writeZeroes(offset: number, length: number): Promise<void> {
-    return this.#call((api) => api.writeZeroes(this.#id, offset, length));
+    if (this.#closed) return this.#closedError();
+    return blockLane().writeZeroes(this.name, this.#id, offset, length);
   }
 
   flush(): Promise<void> {
-    return this.#call((api) => api.flush(this.#id));
+    if (this.#closed) return this.#closedError();
+    return blockLane().flush(this.name, this.#id);
   }
 
   info(): Promise<DiskInfo> {
@@ -82,9 +94,26 @@ export class WorkerDisk implements OpfsDisk {
   }
 
   #call<T>(call: (api: Comlink.Remote<DiskWorkerApi>) => Promise<T>): Promise<T> {
-    if (this.#closed) return Promise.reject(new QedClosedError(`disk "${this.name}" is closed`));
+    if (this.#closed) return this.#closedError();
     return callWorker(this.name, call);
   }
+
+  #closedError(): Promise<never> {
+    return Promise.reject(new QedClosedError(`disk "${this.name}" is closed`));
+  }
+}
+
+/**
+ * `data`'s bytes in a new view that owns them, `data`'s buffer detached now (as a transfer to the
+ * worker would), without copying where the browser can move buffers (`ArrayBuffer.prototype.transfer`).
+ */
+function moveBytes(data: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
+  const transfer: unknown = Reflect.get(data.buffer, 'transfer');
+  if (typeof transfer === 'function') {
+    const moved: unknown = transfer.call(data.buffer);
+    if (moved instanceof ArrayBuffer) return new Uint8Array(moved);
+  }
+  return structuredClone(data, { transfer: [data.buffer] });
 }
 
 /** True when `data` spans its whole (non-shared) ArrayBuffer, so transferring it detaches nothing else. */

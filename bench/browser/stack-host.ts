@@ -1,0 +1,112 @@
+/**
+ * The stack benchmark's web server and browser: Vite serving the checkout on a free port of
+ * 127.0.0.1 (no file watching, no hot reload, as for the browser tests), cross-origin isolated
+ * (COOP and COEP headers) so the page can measure the worker's memory, and Chromium launched with
+ * Playwright's library API.
+ *
+ * The browser runs on a fresh on-disk profile (a persistent context in a temporary folder), as a
+ * user's browser does: in an incognito context (Playwright's `browser.newContext()`) Chromium
+ * keeps OPFS in memory in the browser process, and every sync access handle call becomes an IPC
+ * round trip, which is not what a visitor's disk costs.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer as createNetServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type BrowserContext, chromium } from '@playwright/test';
+import { type ViteDevServer, createServer } from 'vite';
+
+/** The checkout's root directory. */
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** Chromium flags: those of the brief, and prompt (rather than up to 20 s late) memory measurements. */
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--enable-blink-features=ForceEagerMeasureMemory',
+];
+
+/** Headers that make every page of the server cross-origin isolated. */
+const ISOLATION_HEADERS = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
+/** A running server and browser. */
+export interface StackHost {
+  /** `http://127.0.0.1:PORT`. */
+  baseUrl: string;
+  /** The browser's only context, on a fresh on-disk profile (OPFS starts empty). */
+  context: BrowserContext;
+  /** Chromium's version. */
+  version: string;
+  /** Closes the browser and stops the server. */
+  close(): Promise<void>;
+}
+
+/** A TCP port nothing listens on right now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createNetServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      probe.close(() => (port > 0 ? resolve(port) : reject(new Error('no free port'))));
+    });
+  });
+}
+
+/**
+ * Starts Vite (with `QEDISK_TEST_SERVER=1`) and Chromium (`QEDISK_CHROMIUM` or /usr/bin/chromium)
+ * on a new profile in `QEDISK_BENCH_DIR` or the system's temporary folder (`incognito`: in memory).
+ */
+export async function startStackHost(options: { incognito?: boolean } = {}): Promise<StackHost> {
+  process.env['QEDISK_TEST_SERVER'] = '1';
+  const port = await freePort();
+  const server: ViteDevServer = await createServer({
+    root: repoRoot,
+    configFile: join(repoRoot, 'vite.config.ts'),
+    logLevel: 'warn',
+    server: { host: '127.0.0.1', port, strictPort: true, hmr: false, watch: null, headers: ISOLATION_HEADERS },
+  });
+  await server.listen();
+  const launch = { executablePath: process.env['QEDISK_CHROMIUM'] ?? '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true };
+  const profile = options.incognito ? null : mkdtempSync(join(process.env['QEDISK_BENCH_DIR'] ?? tmpdir(), 'qedisk-stack-profile-'));
+  const removeProfile = (): void => {
+    if (profile !== null) rmSync(profile, { recursive: true, force: true });
+  };
+  let context: BrowserContext;
+  let version: string;
+  try {
+    if (profile !== null) {
+      context = await chromium.launchPersistentContext(profile, launch);
+      version = context.browser()?.version() ?? 'unknown';
+    } else {
+      const browser = await chromium.launch(launch);
+      context = await browser.newContext();
+      version = browser.version();
+    }
+  } catch (error) {
+    removeProfile();
+    await server.close();
+    throw error;
+  }
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    context,
+    version,
+    close: async () => {
+      try {
+        const browser = context.browser();
+        await context.close();
+        await browser?.close();
+      } finally {
+        removeProfile();
+        await server.close();
+      }
+    },
+  };
+}
