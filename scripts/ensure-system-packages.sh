@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the Debian packages qedisk needs when a command is missing, so `npm start` and
+# `npm test` work on a fresh Debian machine. Usage: ensure-system-packages.sh start|test
+#   start: nasm, cpio, e2fsprogs (to build the guest assets)
+#   test:  the above, plus qemu-utils (qemu-img, qemu-io) and chromium
+# Needs root (or sudo) only when something is missing; otherwise it just checks.
+set -euo pipefail
+declare -A PACKAGE_OF=([nasm]=nasm [cpio]=cpio [mke2fs]=e2fsprogs [qemu-img]=qemu-utils [qemu-io]=qemu-utils [chromium]=chromium)
+commands=(nasm cpio mke2fs)
+[ "${1:-start}" = test ] && commands+=(qemu-img qemu-io chromium)
+missing=()
+for command in "${commands[@]}"; do
+  command -v "$command" >/dev/null 2>&1 || missing+=("${PACKAGE_OF[$command]}")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+packages=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')
+if [ "$(id -u)" -eq 0 ]; then sudo=""; elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
+  echo "qedisk: missing Debian packages: $packages- install them with: apt-get install $packages" >&2
+  exit 1
+fi
+echo "qedisk: installing Debian packages: $packages" >&2
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+# shellcheck disable=SC2086
+$sudo apt-get install -y -qq --no-install-recommends $packages >/dev/null
