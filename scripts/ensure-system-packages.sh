@@ -7,7 +7,10 @@
 set -euo pipefail
 declare -A PACKAGE_OF=([nasm]=nasm [cpio]=cpio [mke2fs]=e2fsprogs [qemu-img]=qemu-utils [qemu-io]=qemu-utils [chromium]=chromium)
 commands=(nasm cpio mke2fs)
-[ "${1:-start}" = test ] && commands+=(qemu-img qemu-io chromium)
+if [ "${1:-start}" = test ]; then
+  commands+=(qemu-img qemu-io)
+  [ -n "${QEDISK_CHROMIUM:-}" ] || commands+=(chromium)   # QEDISK_CHROMIUM names another browser
+fi
 missing=()
 for command in "${commands[@]}"; do
   command -v "$command" >/dev/null 2>&1 || missing+=("${PACKAGE_OF[$command]}")
