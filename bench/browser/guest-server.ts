@@ -3,25 +3,10 @@
  * 127.0.0.1 (no file watching, no hot reload, as for the browser tests), and Chromium launched
  * with Playwright's library API.
  */
-import { createServer as createNetServer } from 'node:net';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type Browser, chromium } from '@playwright/test';
-import { type ViteDevServer, createServer } from 'vite';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, repoRoot, startBenchServer } from './bench-server.ts';
 
-/** The checkout's root directory. */
-export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-/** Chromium flags of the browser tests (`playwright.config.ts`). */
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+export { repoRoot };
 
 /** A running server and browser. */
 export interface GuestBenchHost {
@@ -33,39 +18,18 @@ export interface GuestBenchHost {
   close(): Promise<void>;
 }
 
-/** A TCP port nothing listens on right now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createNetServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      probe.close(() => (port > 0 ? resolve(port) : reject(new Error('no free port'))));
-    });
-  });
-}
-
 /** Starts Vite and Chromium (`QEDISK_CHROMIUM` or /usr/bin/chromium). */
 export async function startGuestBenchHost(): Promise<GuestBenchHost> {
-  process.env['QEDISK_TEST_SERVER'] = '1';
-  const port = await freePort();
-  const server: ViteDevServer = await createServer({
-    root: repoRoot,
-    configFile: join(repoRoot, 'vite.config.ts'),
-    logLevel: 'warn',
-    server: { host: '127.0.0.1', port, strictPort: true, hmr: false, watch: null },
-  });
-  await server.listen();
+  const { baseUrl, server } = await startBenchServer();
   let browser: Browser;
   try {
-    browser = await chromium.launch({ executablePath: process.env['QEDISK_CHROMIUM'] ?? '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS], headless: true });
   } catch (error) {
     await server.close();
     throw error;
   }
   return {
-    baseUrl: `http://127.0.0.1:${port}`,
+    baseUrl,
     browser,
     close: async () => {
       await browser.close();

@@ -10,26 +10,13 @@
  * round trip, which is not what a visitor's disk costs.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { type BrowserContext, chromium } from '@playwright/test';
-import { type ViteDevServer, createServer } from 'vite';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, startBenchServer } from './bench-server.ts';
 
-/** The checkout's root directory. */
-const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-/** Chromium flags: those of the brief, and prompt (rather than up to 20 s late) memory measurements. */
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--enable-blink-features=ForceEagerMeasureMemory',
-];
+/** The tests' Chromium flags, plus prompt (rather than up to 20 s late) memory measurements. */
+const STACK_CHROMIUM_ARGS = [...CHROMIUM_ARGS, '--enable-blink-features=ForceEagerMeasureMemory'];
 
 /** Headers that make every page of the server cross-origin isolated. */
 const ISOLATION_HEADERS = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
@@ -46,34 +33,13 @@ export interface StackHost {
   close(): Promise<void>;
 }
 
-/** A TCP port nothing listens on right now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createNetServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      probe.close(() => (port > 0 ? resolve(port) : reject(new Error('no free port'))));
-    });
-  });
-}
-
 /**
  * Starts Vite (with `QEDISK_TEST_SERVER=1`) and Chromium (`QEDISK_CHROMIUM` or /usr/bin/chromium)
  * on a new profile in `QEDISK_BENCH_DIR` or the system's temporary folder (`incognito`: in memory).
  */
 export async function startStackHost(options: { incognito?: boolean } = {}): Promise<StackHost> {
-  process.env['QEDISK_TEST_SERVER'] = '1';
-  const port = await freePort();
-  const server: ViteDevServer = await createServer({
-    root: repoRoot,
-    configFile: join(repoRoot, 'vite.config.ts'),
-    logLevel: 'warn',
-    server: { host: '127.0.0.1', port, strictPort: true, hmr: false, watch: null, headers: ISOLATION_HEADERS },
-  });
-  await server.listen();
-  const launch = { executablePath: process.env['QEDISK_CHROMIUM'] ?? '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true };
+  const { baseUrl, server } = await startBenchServer(ISOLATION_HEADERS);
+  const launch = { executablePath: CHROMIUM_PATH, args: STACK_CHROMIUM_ARGS, headless: true };
   const profile = options.incognito ? null : mkdtempSync(join(process.env['QEDISK_BENCH_DIR'] ?? tmpdir(), 'qedisk-stack-profile-'));
   const removeProfile = (): void => {
     if (profile !== null) rmSync(profile, { recursive: true, force: true });
@@ -95,7 +61,7 @@ export async function startStackHost(options: { incognito?: boolean } = {}): Pro
     throw error;
   }
   return {
-    baseUrl: `http://127.0.0.1:${port}`,
+    baseUrl,
     context,
     version,
     close: async () => {

@@ -1,0 +1,61 @@
+/**
+ * What the browser benchmarks share: the checkout's root, the Chromium flags of the browser
+ * tests, and a Vite dev server on a free port of 127.0.0.1 with no file watching and no hot reload
+ * (`QEDISK_TEST_SERVER=1`, as for the tests).
+ */
+import { createServer as createNetServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type ViteDevServer, createServer } from 'vite';
+
+/** The checkout's root directory. */
+export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** Chromium flags of the browser tests (`playwright.config.ts`). */
+export const CHROMIUM_ARGS: readonly string[] = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** The Chromium to drive: `QEDISK_CHROMIUM` or Debian's. */
+export const CHROMIUM_PATH = process.env['QEDISK_CHROMIUM'] ?? '/usr/bin/chromium';
+
+/** A TCP port nothing listens on right now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createNetServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      probe.close(() => (port > 0 ? resolve(port) : reject(new Error('no free port'))));
+    });
+  });
+}
+
+/** A running dev server. */
+export interface BenchServer {
+  /** `http://127.0.0.1:PORT`. */
+  baseUrl: string;
+  /** The Vite server (close it when done). */
+  server: ViteDevServer;
+}
+
+/** Starts Vite over the checkout on a free port, sending `headers` with every response. */
+export async function startBenchServer(headers: Record<string, string> = {}): Promise<BenchServer> {
+  process.env['QEDISK_TEST_SERVER'] = '1';
+  const port = await freePort();
+  const server = await createServer({
+    root: repoRoot,
+    configFile: join(repoRoot, 'vite.config.ts'),
+    logLevel: 'warn',
+    server: { host: '127.0.0.1', port, strictPort: true, hmr: false, watch: null, headers },
+  });
+  await server.listen();
+  return { baseUrl: `http://127.0.0.1:${port}`, server };
+}
