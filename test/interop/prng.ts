@@ -2,23 +2,20 @@
  * A small seeded pseudo-random generator (mulberry32), so every random workload can be replayed
  * from the seed printed in its test name.
  */
+import { mulberry32 } from '../support/mulberry32.ts';
 
 /** Deterministic random numbers from a 32-bit seed. */
 export class Rng {
-  #state: number;
+  readonly #next: () => number;
 
   /** Starts the sequence for `seed` (any integer; only the low 32 bits matter). */
   constructor(seed: number) {
-    this.#state = seed >>> 0;
+    this.#next = mulberry32(seed);
   }
 
   /** The next 32-bit unsigned integer. */
   nextU32(): number {
-    this.#state = (this.#state + 0x6d2b79f5) >>> 0;
-    let t = this.#state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
+    return this.#next();
   }
 
   /** A float in [0, 1). */

@@ -5,19 +5,11 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { MemoryFile } from '../../src/backends/memory-file.ts';
 import { CachedRemoteFile } from '../../src/backends/remote/cached-remote-file.ts';
+import { seededFloats } from '../support/mulberry32.ts';
 import { RangeServer } from './range-server.ts';
 
 /** A deterministic PRNG (mulberry32) returning floats in [0, 1). */
-export function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const prng = seededFloats;
 
 /** `length` pseudo-random bytes from `seed`. */
 export function randomBytes(length: number, seed: number): Uint8Array {

@@ -2,6 +2,7 @@
  * A seeded random workload and the plain byte-array model it is checked against. Pure (no DOM,
  * no Node), so the page runs it against a disk and the Node side rebuilds the same model.
  */
+import { seededFloats } from '../../support/mulberry32.ts';
 
 /** One step of the workload; offsets and lengths in bytes. */
 export type ModelOp =
@@ -10,16 +11,7 @@ export type ModelOp =
   | { kind: 'read'; offset: number; length: number };
 
 /** A seeded generator of floats in [0, 1) (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seededRandom = seededFloats;
 
 /** `length` bytes of a pattern derived from `seed` (never all zero for length > 1). */
 export function patternBytes(length: number, seed: number): Uint8Array {
