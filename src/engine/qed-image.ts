@@ -112,13 +112,18 @@ export class QedImage implements BlockReader {
   read(offset: number, length: number): Uint8Array {
     this.#assertRange(offset, length);
     const target = new Uint8Array(length);
-    this.readInto(target, offset);
+    this.#read(target, offset);
     return target;
   }
 
   /** Fills `target` with the guest bytes at `offset`. Throws `QedRangeError` outside the disk. */
   readInto(target: Uint8Array, offset: number): void {
     this.#assertRange(offset, target.byteLength);
+    this.#read(target, offset);
+  }
+
+  /** Reads a range already checked to lie inside the disk. */
+  #read(target: Uint8Array, offset: number): void {
     this.#state.io.reads++;
     this.#state.io.bytesRead += target.byteLength;
     readRange(this.#state, target, offset);
