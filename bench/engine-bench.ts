@@ -41,8 +41,8 @@ function measureCase(work: string, spec: EngineCase, imageSize: number, repeats:
     const seconds = timeSeconds(() => {
       let offset = 0;
       for (let i = 0; i < spec.count; i++) {
-        if (spec.write) image.write(buffer, offset);
-        else image.readInto(buffer, offset);
+        if (spec.write) image.write(offset, buffer);
+        else image.readInto(offset, buffer);
         offset += spec.step;
         if (offset + spec.requestBytes > imageSize) offset %= imageSize;
       }

@@ -45,7 +45,7 @@ export function scaleFigures(work: string, tables: number, reads: number): Scale
   const random = prng(7);
   const block = new Uint8Array(4 * KIB).fill(0x5a);
   const stride = Math.floor(TIB / perTable / tables);
-  for (let t = 0; t < tables; t++) image.write(block, (t * stride) * perTable + Math.floor(random() * (perTable / block.byteLength)) * block.byteLength);
+  for (let t = 0; t < tables; t++) image.write((t * stride) * perTable + Math.floor(random() * (perTable / block.byteLength)) * block.byteLength, block);
   image.close();
   let reopened: QedImage | undefined;
   const openMs = timeSeconds(() => {
@@ -54,7 +54,7 @@ export function scaleFigures(work: string, tables: number, reads: number): Scale
   const disk = reopened!;
   const target = new Uint8Array(4 * KIB);
   const readSeconds = timeSeconds(() => {
-    for (let i = 0; i < reads; i++) disk.readInto(target, Math.floor(random() * (TIB / target.byteLength)) * target.byteLength);
+    for (let i = 0; i < reads; i++) disk.readInto(Math.floor(random() * (TIB / target.byteLength)) * target.byteLength, target);
   });
   globalThis.gc?.();
   const arrayBufferBytes = process.memoryUsage().arrayBuffers;

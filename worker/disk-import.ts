@@ -85,11 +85,11 @@ export function writeNonZeroClusters(image: QedImage, chunk: Uint8Array, at: num
     const hasData = piece.byteLength > 0 && !isAllZero(piece);
     if (hasData && runStart < 0) runStart = position;
     if (!hasData && runStart >= 0) {
-      image.write(chunk.subarray(runStart, position), at + runStart);
+      image.write(at + runStart, chunk.subarray(runStart, position));
       runStart = -1;
     }
   }
-  if (runStart >= 0) image.write(chunk.subarray(runStart), at + runStart);
+  if (runStart >= 0) image.write(at + runStart, chunk.subarray(runStart));
 }
 
 /** True when every byte of `bytes` is zero. */

@@ -105,7 +105,7 @@ export class DiskSession implements OpenDevice {
   }
 
   write(offset: number, data: Uint8Array): Promise<void> {
-    return this.runWrite((image) => image.write(data, offset));
+    return this.runWrite((image) => image.write(offset, data));
   }
 
   writeZeroes(offset: number, length: number): Promise<void> {

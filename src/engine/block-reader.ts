@@ -7,7 +7,7 @@ export interface BlockReader {
   /** Virtual size in bytes. */
   readonly size: number;
   /** Fills `target` with the disk's bytes starting at `offset`; the range lies inside `size`. */
-  readInto(target: Uint8Array, offset: number): void;
+  readInto(offset: number, target: Uint8Array): void;
   /** Releases the source and anything it holds open. */
   close(): void;
 }
@@ -24,7 +24,7 @@ export class RawImage implements BlockReader {
     this.size = file.getSize();
   }
 
-  readInto(target: Uint8Array, offset: number): void {
+  readInto(offset: number, target: Uint8Array): void {
     readFully(this.#file, target, offset);
   }
 
@@ -37,8 +37,8 @@ export class RawImage implements BlockReader {
  * Reads `target.byteLength` bytes at `offset` from `source`, with zeros for whatever lies past
  * the source's end (a backing image shorter than its overlay reads as zeros beyond its end).
  */
-export function readClipped(source: BlockReader, target: Uint8Array, offset: number): void {
+export function readClipped(source: BlockReader, offset: number, target: Uint8Array): void {
   const available = Math.max(0, Math.min(target.byteLength, source.size - offset));
-  if (available > 0) source.readInto(available === target.byteLength ? target : target.subarray(0, available), offset);
+  if (available > 0) source.readInto(offset, available === target.byteLength ? target : target.subarray(0, available));
   if (available < target.byteLength) target.fill(0, available);
 }

@@ -76,7 +76,7 @@ export class ImageState {
 
   /** Fills `target` with what unallocated guest bytes at `offset` read as: backing data or zeros. */
   readUnallocated(target: Uint8Array, offset: number): void {
-    if (this.backing) readClipped(this.backing, target, offset);
+    if (this.backing) readClipped(this.backing, offset, target);
     else target.fill(0);
   }
 

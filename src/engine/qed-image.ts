@@ -117,7 +117,7 @@ export class QedImage implements BlockReader {
   }
 
   /** Fills `target` with the guest bytes at `offset`. Throws `QedRangeError` outside the disk. */
-  readInto(target: Uint8Array, offset: number): void {
+  readInto(offset: number, target: Uint8Array): void {
     this.#assertRange(offset, target.byteLength);
     this.#read(target, offset);
   }
@@ -133,7 +133,7 @@ export class QedImage implements BlockReader {
    * Writes `data` at guest offset `offset`, allocating clusters as needed; `data` is not kept.
    * Throws `QedRangeError` outside the disk, before writing anything.
    */
-  write(data: Uint8Array, offset: number): void {
+  write(offset: number, data: Uint8Array): void {
     this.#assertWritable();
     this.#assertRange(offset, data.byteLength);
     this.#state.io.writes++;

@@ -35,7 +35,7 @@ export function localDisk(image: QedImage, options: LocalDiskOptions = {}): Disk
     name,
     size: image.size,
     read: (offset, length) => run(() => image.read(offset, length)),
-    write: (offset, data) => run(() => image.write(data, offset)),
+    write: (offset, data) => run(() => image.write(offset, data)),
     writeZeroes: (offset, length) => run(() => image.writeZeroes(offset, length)),
     flush: () => run(() => image.flush()),
     info: () => run((): DiskInfo => {

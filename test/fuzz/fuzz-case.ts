@@ -62,7 +62,7 @@ function exercise(image: QedImage, random: Random, readOnly: boolean): void {
   const length = Math.min(image.size - offset, Math.floor(random() * MAX_REQUEST_BYTES));
   const data = new Uint8Array(length).fill(0xc3);
   attempt(() => {
-    image.write(data, offset);
+    image.write(offset, data);
     // Shared clusters (unfixable corruption) may legitimately alias parts of the range.
     if (clean && Buffer.compare(image.read(offset, length), data) !== 0) throw new Error(`a write of [${offset}, +${length}) to a repaired image did not read back`);
   });

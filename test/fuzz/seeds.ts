@@ -47,12 +47,12 @@ export function qediskSeeds(): SeedImage[] {
   };
   return [
     make('default', (image) => {
-      image.write(pattern(70 * KIB, 1), 10 * KIB);
+      image.write(10 * KIB, pattern(70 * KIB, 1));
       image.writeZeroes(2 * MIB, 128 * KIB);
     }, { size: 4 * MIB }),
     make('4k-ts16', (image) => {
-      image.write(pattern(9 * KIB, 2), 4 * KIB - 7);
-      image.write(pattern(4 * KIB, 3), 3 * MIB);
+      image.write(4 * KIB - 7, pattern(9 * KIB, 2));
+      image.write(3 * MIB, pattern(4 * KIB, 3));
     }, { size: 5 * MIB, clusterSize: 4 * KIB, tableSize: 16 }),
   ];
 }

@@ -95,9 +95,9 @@ describe('backing files', () => {
     const oldSize = 2 * M - 512;
     const image = QedImage.create(NodeFile.open(path, 'create'), { size: oldSize, backing: { name: 'long.raw', format: 'raw' }, resolveBacking: nodeBackingResolver(path) });
     try {
-      image.write(new Uint8Array(3000).fill(0x42), oldSize - 3000);
+      image.write(oldSize - 3000, new Uint8Array(3000).fill(0x42));
       image.resize(6 * M);
-      image.write(new Uint8Array(100).fill(0x43), 5 * M);
+      image.write(5 * M, new Uint8Array(100).fill(0x43));
     } finally {
       image.close();
     }

@@ -136,7 +136,7 @@ describe('feature bits qedisk does not know, on a QEMU-made image', () => {
     patchHeader(path, { compatFeatures: 0x10n });
     const image = openQed(path, false);
     try {
-      image.write(new Uint8Array(4096).fill(0x77), 1024 * 1024);
+      image.write(1024 * 1024, new Uint8Array(4096).fill(0x77));
     } finally {
       image.close();
     }

@@ -34,8 +34,8 @@ describe('a qedisk image copied while open after an allocating write', () => {
     const copy = scratch.path('open-copy.qed');
     const image = QedImage.create(NodeFile.open(path, 'create'), { size: 8 * M });
     try {
-      image.write(new Uint8Array(64 * K).fill(0xab), 0);
-      image.write(new Uint8Array(5000).fill(0xcd), 3 * M + 100);
+      image.write(0, new Uint8Array(64 * K).fill(0xab));
+      image.write(3 * M + 100, new Uint8Array(5000).fill(0xcd));
       copyFileSync(path, copy);
     } finally {
       image.close();
@@ -54,7 +54,7 @@ describe('a qedisk image copied while open after an allocating write', () => {
     const copy = scratch.path('overlay-copy.qed');
     const image = QedImage.create(NodeFile.open(path, 'create'), { size: 8 * M, backing: { name: 'base.raw', format: 'raw' }, resolveBacking: nodeBackingResolver(path) });
     try {
-      image.write(new Uint8Array(1000).fill(0xab), 70 * K);
+      image.write(70 * K, new Uint8Array(1000).fill(0xab));
       copyFileSync(path, copy);
     } finally {
       image.close();
@@ -76,7 +76,7 @@ const OPERATIONS: ReadonlyArray<{ label: string; run: (image: QedImage, model: U
 ];
 
 function writeFill(image: QedImage, model: Uint8Array, value: number, offset: number, length: number): void {
-  image.write(new Uint8Array(length).fill(value), offset);
+  image.write(offset, new Uint8Array(length).fill(value));
   model.fill(value, offset, offset + length);
 }
 

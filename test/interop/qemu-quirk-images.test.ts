@@ -144,7 +144,7 @@ describe('qedisk writing where QEMU 7.2 has quirks, QEMU reading', () => {
       resolveBacking: nodeBackingResolver(path),
     });
     try {
-      image.write(new Uint8Array(16 * M).fill(0xab), 0);
+      image.write(0, new Uint8Array(16 * M).fill(0xab));
     } finally {
       image.close();
     }
@@ -160,7 +160,7 @@ describe('qedisk writing where QEMU 7.2 has quirks, QEMU reading', () => {
     const image = QedImage.create(NodeFile.open(path, 'create'), { backing: { name: 'b1.raw', format: 'raw' }, resolveBacking: nodeBackingResolver(path) });
     try {
       image.writeZeroes(0, 64 * K);
-      image.write(new Uint8Array(4 * K).fill(0xab), 0);
+      image.write(0, new Uint8Array(4 * K).fill(0xab));
     } finally {
       image.close();
     }

@@ -69,7 +69,7 @@ describe('qedisk reads images that qemu-io wrote', () => {
         const offset = Math.max(0, Math.min(disk.size - cs, cs - 3));
         const length = Math.min(cs, disk.size - offset);
         const target = new Uint8Array(length + 100).fill(0xee);
-        disk.readInto(target.subarray(50, 50 + length), offset);
+        disk.readInto(offset, target.subarray(50, 50 + length));
         expect(firstDifference(target.subarray(50, 50 + length), expected.subarray(offset, offset + length), offset)).toBeNull();
         expect(target.subarray(0, 50).every((byte) => byte === 0xee)).toBe(true);
         expect(target.subarray(50 + length).every((byte) => byte === 0xee)).toBe(true);

@@ -73,7 +73,7 @@ function runWithQedisk(path: string, sequence: Sequence): void {
   const image = QedImage.create(NodeFile.open(path, 'create'), { size, clusterSize, tableSize, ...(backing ? { backing, resolveBacking: nodeBackingResolver(path) } : {}) });
   try {
     for (const request of sequence.requests) {
-      if (request[0] === 'P') image.write(new Uint8Array(request[3]).fill(request[1]), request[2]);
+      if (request[0] === 'P') image.write(request[2], new Uint8Array(request[3]).fill(request[1]));
       else image.writeZeroes(request[1], request[2]);
     }
   } finally {

@@ -49,7 +49,7 @@ describe('virtual size limits shared with QEMU', () => {
     expect(firstDifference(fileBytes(path), fileBytes(scratch.path('max-qemu.qed')))).toBeNull();
     const image = openQed(path, false);
     try {
-      image.write(new Uint8Array(1000).fill(9), 4 * GIB - 1000);
+      image.write(4 * GIB - 1000, new Uint8Array(1000).fill(9));
     } finally {
       image.close();
     }
@@ -79,7 +79,7 @@ describe('virtual size limits shared with QEMU', () => {
     try {
       expect(image.size).toBe(64 * TIB);
       expect(() => image.resize(64 * TIB + 512)).toThrow(QedRangeError);
-      image.write(new Uint8Array(512).fill(3), 64 * TIB - 512);
+      image.write(64 * TIB - 512, new Uint8Array(512).fill(3));
     } finally {
       image.close();
     }

@@ -59,7 +59,7 @@ function makeBacking(scratch: Scratch, c: WorkloadCase, stem: string, rng: Rng):
     for (let i = 0; i < 6; i++) {
       const offset = rng.int(0, size);
       const data = rng.bytes(Math.min(size - offset, rng.int(1, 3 * clusterSize)));
-      base.write(data, offset);
+      base.write(offset, data);
       bytes.set(data, offset);
     }
     const zeroAt = Math.floor(size / 2 / clusterSize) * clusterSize;
@@ -122,7 +122,7 @@ export function runWorkload(scratch: Scratch, c: WorkloadCase, stem: string): Wo
         const boundary = span * rng.int(1, Math.ceil(model.byteLength / span));
         const offset = Math.max(0, boundary - rng.int(1, 2 * cs));
         const data = rng.bytes(Math.min(model.byteLength - offset, rng.int(1, 4 * cs)));
-        image.write(data, offset);
+        image.write(offset, data);
         model.set(data, offset);
         continue;
       }
@@ -135,7 +135,7 @@ export function runWorkload(scratch: Scratch, c: WorkloadCase, stem: string): Wo
         model.fill(0, offset, offset + length);
       } else {
         const data = rng.bytes(length);
-        image.write(data, offset);
+        image.write(offset, data);
         model.set(data, offset);
       }
     }

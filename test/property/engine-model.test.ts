@@ -46,7 +46,7 @@ function makeDisk(geometry: (typeof geometries)[number], backing: BackingKind): 
   if (backing === 'qed' || backing === 'chain') {
     const middleFile = new MemoryFile();
     const middle = QedImage.create(middleFile, { size, clusterSize: 64 * KIB, backing: { name, format }, resolveBacking: memoryResolver(files) });
-    middle.write(pattern(200 * KIB, 7), Math.floor(size / 3));
+    middle.write(Math.floor(size / 3), pattern(200 * KIB, 7));
     middle.writeZeroes(0, 128 * KIB);
     middle.close();
     files['middle.qed'] = middleFile;

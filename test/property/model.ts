@@ -42,7 +42,7 @@ export class ModelledDisk {
       case 'write': {
         const { offset, length } = this.#range(operation.offset, operation.length, operation.shape);
         const data = pattern(length, operation.seed);
-        this.image.write(data, offset);
+        this.image.write(offset, data);
         this.model.set(data, offset);
         break;
       }

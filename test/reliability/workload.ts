@@ -96,7 +96,7 @@ export class CrashOracle {
 
 /** Applies one operation to the image. */
 export function applyOp(image: QedImage, op: GuestOp): void {
-  if (op.kind === 'write') image.write(op.data, op.offset);
+  if (op.kind === 'write') image.write(op.offset, op.data);
   else if (op.kind === 'zero') image.writeZeroes(op.offset, op.length);
   else if (op.kind === 'flush') image.flush();
   else image.markClean();

@@ -42,7 +42,7 @@ export async function randomWorkload(image: QedImage, fetcher: RangeFetcher, mod
       reads.push({ offset, length });
     } else if (kind < 0.9) {
       const data = randomBytes(length, seed * 1000 + op);
-      await runWithBacking(() => image.write(data, offset), fetcher);
+      await runWithBacking(() => image.write(offset, data), fetcher);
       model.set(data, offset);
     } else {
       await runWithBacking(() => image.writeZeroes(offset, length), fetcher);

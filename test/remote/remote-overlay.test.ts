@@ -147,8 +147,8 @@ describe('a QED overlay over a QED base served over HTTP', () => {
     dir = tempDir('qedisk-remote-qed-');
     const path = join(dir.path, 'base.qed');
     const base = QedImage.create(NodeFile.open(path, 'create'), { size, clusterSize: CHUNK });
-    base.write(randomBytes(MIB, 1), MIB / 2);
-    base.write(randomBytes(200 * 1024, 2), 3 * MIB + 1234);
+    base.write(MIB / 2, randomBytes(MIB, 1));
+    base.write(3 * MIB + 1234, randomBytes(200 * 1024, 2));
     baseModel = base.read(0, size);
     base.close();
     const file = NodeFile.open(path, 'read');

@@ -50,8 +50,8 @@ describe('allocation layout', () => {
   it('puts the first data cluster at 0x50000, the new L2 table after it, and the next cluster at 0xA0000', () => {
     const file = new MemoryFile();
     const image = QedImage.create(file, { size: 8 * MIB });
-    image.write(pattern(4 * KIB, 3), 8 * KIB);
-    image.write(pattern(4 * KIB, 4), 200 * KIB);
+    image.write(8 * KIB, pattern(4 * KIB, 3));
+    image.write(200 * KIB, pattern(4 * KIB, 4));
     const bytes = file.snapshot();
     expect(l2EntryOf(bytes, 0x10000, 0, 0)).toBe(0x50000);
     expect(new DataView(bytes.buffer).getBigUint64(0x10000, true)).toBe(0x60000n);
@@ -62,7 +62,7 @@ describe('allocation layout', () => {
   it('gives a multi-cluster allocating write one contiguous extent', () => {
     const file = new MemoryFile();
     const image = QedImage.create(file, { size: 8 * MIB });
-    image.write(pattern(300 * KIB, 5), 10 * KIB);
+    image.write(10 * KIB, pattern(300 * KIB, 5));
     const bytes = file.snapshot();
     const entries = [0, 1, 2, 3, 4].map((i) => l2EntryOf(bytes, 0x10000, 0, i));
     expect(entries).toEqual([0x50000, 0x60000, 0x70000, 0x80000, 0x90000]);
@@ -75,7 +75,7 @@ describe('write ordering', () => {
     const file = new RecordingFile(new MemoryFile());
     const image = QedImage.create(file, { size: 8 * MIB });
     file.calls.length = 0;
-    image.write(pattern(4 * KIB, 6), 8 * KIB);
+    image.write(8 * KIB, pattern(4 * KIB, 6));
     expect(file.calls).toEqual([
       { op: 'write', at: 0, length: 64 },
       { op: 'flush' },
@@ -85,7 +85,7 @@ describe('write ordering', () => {
       { op: 'write', at: 0x10000, length: 512 },
     ]);
     file.calls.length = 0;
-    image.write(pattern(4 * KIB, 7), 200 * KIB);
+    image.write(200 * KIB, pattern(4 * KIB, 7));
     expect(file.calls).toEqual([
       { op: 'write', at: 0xa0000, length: 64 * KIB },
       { op: 'write', at: 0x60000, length: 512 },
@@ -97,8 +97,8 @@ describe('write ordering', () => {
     const file = new RecordingFile(new MemoryFile());
     const image = QedImage.create(file, { size: 8 * MIB, backing: { name: 'b', format: 'raw' }, resolveBacking: memoryResolver({ b: base }) });
     file.calls.length = 0;
-    image.write(pattern(4 * KIB, 9), 8 * KIB);
-    image.write(pattern(4 * KIB, 10), 200 * KIB);
+    image.write(8 * KIB, pattern(4 * KIB, 9));
+    image.write(200 * KIB, pattern(4 * KIB, 10));
     expect(file.calls).toEqual([
       { op: 'write', at: 0x50000, length: 64 * KIB },
       { op: 'flush' },
@@ -115,9 +115,9 @@ describe('write ordering', () => {
   it('overwrites allocated clusters in place with one write and no metadata', () => {
     const file = new RecordingFile(new MemoryFile());
     const image = QedImage.create(file, { size: 8 * MIB });
-    image.write(pattern(256 * KIB, 11), 0);
+    image.write(0, pattern(256 * KIB, 11));
     file.calls.length = 0;
-    image.write(pattern(100 * KIB, 12), 50 * KIB);
+    image.write(50 * KIB, pattern(100 * KIB, 12));
     expect(file.calls).toEqual([{ op: 'write', at: 0x50000 + 50 * KIB, length: 100 * KIB }]);
   });
 });

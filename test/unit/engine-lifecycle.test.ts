@@ -19,20 +19,20 @@ describe('the need-check bit', () => {
   it('is set by the first allocating write, kept by flush, and cleared by markClean', () => {
     const image = QedImage.create(new MemoryFile(), { size: 4 * MIB });
     expect(image.info().needsCheck).toBe(false);
-    image.write(pattern(512, 1), 0);
+    image.write(0, pattern(512, 1));
     expect(image.info().needsCheck).toBe(true);
     image.flush();
     expect(image.info().needsCheck).toBe(true);
     expect(image.markClean()).toBe(true);
     expect(image.info().needsCheck).toBe(false);
-    image.write(pattern(512, 2), 0);
+    image.write(0, pattern(512, 2));
     expect(image.info().needsCheck).toBe(false);
   });
 
   it('is cleared by close', () => {
     const file = new MemoryFile();
     const image = QedImage.create(file, { size: 4 * MIB });
-    image.write(pattern(512, 3), 0);
+    image.write(0, pattern(512, 3));
     const dirty = file.snapshot();
     image.close();
     expect(dirty[16]! & 2).toBe(2);
@@ -42,7 +42,7 @@ describe('the need-check bit', () => {
   it('makes a read-write open repair the image, and a read-only open leave it untouched', () => {
     const file = new MemoryFile();
     const image = QedImage.create(file, { size: 4 * MIB });
-    image.write(pattern(64 * KIB, 4), 0);
+    image.write(0, pattern(64 * KIB, 4));
     // Damage: point L2 entry 1 past the end of the file, as a lost data write would.
     const l2Offset = 0x60000;
     const crashed = withU64(file.snapshot(), l2Offset + 8, 0x1000000n);
@@ -60,7 +60,7 @@ describe('the need-check bit', () => {
   it('stays set when the repair leaves an unfixable duplicate behind', () => {
     const file = new MemoryFile();
     const image = QedImage.create(file, { size: 4 * MIB });
-    image.write(pattern(64 * KIB, 5), 0);
+    image.write(0, pattern(64 * KIB, 5));
     const damaged = withU64(file.snapshot(), 0x60000 + 8, 0x50000n);
     const reopened = QedImage.open(new MemoryFile(damaged));
     expect(reopened.check().corruptions).toBe(1);
@@ -89,7 +89,7 @@ describe('feature bits', () => {
   it('keeps unknown compatible bits through writes', () => {
     const file = new MemoryFile(withU64(fresh(), 24, 0x10n));
     const image = QedImage.open(file);
-    image.write(pattern(4 * KIB, 6), 0);
+    image.write(0, pattern(4 * KIB, 6));
     image.close();
     expect(new DataView(file.snapshot().buffer).getBigUint64(24, true)).toBe(0x10n);
   });
@@ -100,7 +100,7 @@ describe('requests', () => {
     const file = new MemoryFile();
     const image = QedImage.create(file, { size: MIB });
     const before = file.snapshot();
-    expect(() => image.write(pattern(2, 7), MIB - 1)).toThrow(QedRangeError);
+    expect(() => image.write(MIB - 1, pattern(2, 7))).toThrow(QedRangeError);
     expect(() => image.writeZeroes(-1, 10)).toThrow(QedRangeError);
     expect(() => image.read(2 ** 53, 1)).toThrow(QedRangeError);
     expect(() => image.read(0.5, 1)).toThrow(QedRangeError);
@@ -111,7 +111,7 @@ describe('requests', () => {
     const file = new MemoryFile();
     QedImage.create(file, { size: MIB }).close();
     const image = QedImage.open(new MemoryFile(file.snapshot()), { readOnly: true });
-    expect(() => image.write(pattern(1, 8), 0)).toThrow(QedReadOnlyError);
+    expect(() => image.write(0, pattern(1, 8))).toThrow(QedReadOnlyError);
     image.close();
     expect(() => image.read(0, 1)).toThrow(QedClosedError);
   });
@@ -142,13 +142,13 @@ describe('zero writes', () => {
     const base = new MemoryFile(new Uint8Array(MIB).fill(0x11));
     const image = QedImage.create(new MemoryFile(), { backing: { name: 'b', format: 'raw' }, resolveBacking: memoryResolver({ b: base }) });
     image.writeZeroes(0, 64 * KIB);
-    image.write(new Uint8Array(4 * KIB).fill(0xab), 0);
+    image.write(0, new Uint8Array(4 * KIB).fill(0xab));
     expect(image.read(4 * KIB, 60 * KIB).every((b) => b === 0)).toBe(true);
   });
 
   it('zero allocated clusters in place and write unaligned ends as data', () => {
     const image = QedImage.create(new MemoryFile(), { size: MIB });
-    image.write(pattern(256 * KIB, 9), 0);
+    image.write(0, pattern(256 * KIB, 9));
     image.writeZeroes(1000, 200 * KIB);
     const expected = pattern(256 * KIB, 9);
     expected.fill(0, 1000, 1000 + 200 * KIB);
@@ -162,7 +162,7 @@ describe('backing images', () => {
     const base = new MemoryFile(new Uint8Array(100 * KIB).fill(0x11));
     const image = QedImage.create(new MemoryFile(), { size: MIB, backing: { name: 'b', format: 'raw' }, resolveBacking: memoryResolver({ b: base }) });
     expect(image.read(100 * KIB - 2, 4)).toEqual(new Uint8Array([0x11, 0x11, 0, 0]));
-    image.write(new Uint8Array([0xab]), 70 * KIB);
+    image.write(70 * KIB, new Uint8Array([0xab]));
     const cluster = image.read(64 * KIB, 64 * KIB);
     expect(cluster[0]).toBe(0x11);
     expect(cluster[6 * KIB]).toBe(0xab);
@@ -212,12 +212,12 @@ describe('storage failures', () => {
   it('surface as QedIoError, leave the image consistent, and let writes resume', () => {
     const file = new FullDisk();
     const image = QedImage.create(file, { size: 4 * MIB });
-    image.write(pattern(64 * KIB, 10), 0);
+    image.write(0, pattern(64 * KIB, 10));
     file.budget = file.getSize() + 1000;
-    expect(() => image.write(pattern(64 * KIB, 11), MIB)).toThrow(QedIoError);
+    expect(() => image.write(MIB, pattern(64 * KIB, 11))).toThrow(QedIoError);
     expect(image.check()).toMatchObject({ corruptions: 0 });
     file.budget = Number.POSITIVE_INFINITY;
-    image.write(pattern(64 * KIB, 11), MIB);
+    image.write(MIB, pattern(64 * KIB, 11));
     expect(image.read(MIB, 64 * KIB)).toEqual(pattern(64 * KIB, 11));
     expect(image.read(0, 64 * KIB)).toEqual(pattern(64 * KIB, 10));
     expect(image.check()).toMatchObject({ corruptions: 0, leaks: 0 });
@@ -227,7 +227,7 @@ describe('storage failures', () => {
 describe('the L2 cache', () => {
   it('stays within its byte budget across many tables', () => {
     const image = QedImage.create(new MemoryFile(), { size: 64 * MIB, clusterSize: 4 * KIB, tableSize: 2, l2CacheBytes: 32 * KIB });
-    for (let offset = 0; offset < 64 * MIB; offset += 4 * MIB) image.write(pattern(512, offset), offset);
+    for (let offset = 0; offset < 64 * MIB; offset += 4 * MIB) image.write(offset, pattern(512, offset));
     for (let offset = 0; offset < 64 * MIB; offset += 4 * MIB) expect(image.read(offset, 512)).toEqual(pattern(512, offset));
     const stats = image.ioStats().l2Cache;
     expect(stats.bytes).toBeLessThanOrEqual(32 * KIB);
@@ -239,12 +239,12 @@ describe('a file cut short', () => {
   it('gets new clusters past every old reference, so nothing is cross-linked (QEMU 7.2 defect 7)', () => {
     const file = new MemoryFile();
     const image = QedImage.create(file, { size: 8 * MIB });
-    image.write(new Uint8Array(64 * KIB).fill(0xaa), 0);
-    image.write(new Uint8Array(128 * KIB).fill(0xbb), 64 * KIB);
+    image.write(0, new Uint8Array(64 * KIB).fill(0xaa));
+    image.write(64 * KIB, new Uint8Array(128 * KIB).fill(0xbb));
     image.close();
     const cut = file.snapshot().slice(0, 0xb8000);
     const reopened = QedImage.open(new MemoryFile(cut));
-    reopened.write(new Uint8Array(64 * KIB).fill(0xcc), MIB);
+    reopened.write(MIB, new Uint8Array(64 * KIB).fill(0xcc));
     expect(reopened.read(MIB, 64 * KIB).every((b) => b === 0xcc)).toBe(true);
     expect(reopened.read(128 * KIB, 64 * KIB).some((b) => b === 0xcc)).toBe(false);
     expect(reopened.read(0, 64 * KIB).every((b) => b === 0xaa)).toBe(true);
@@ -254,10 +254,10 @@ describe('a file cut short', () => {
   it('refuses to allocate when references point absurdly far past the end of the file', () => {
     const file = new MemoryFile();
     const image = QedImage.create(file, { size: 8 * MIB });
-    image.write(new Uint8Array(64 * KIB).fill(0xaa), 0);
+    image.write(0, new Uint8Array(64 * KIB).fill(0xaa));
     image.close();
     const damaged = withU64(file.snapshot(), 0x60000 + 8, 1n << 45n);
     const reopened = QedImage.open(new MemoryFile(damaged), {});
-    expect(() => reopened.write(new Uint8Array(10), 4 * MIB)).toThrow(/far past/);
+    expect(() => reopened.write(4 * MIB, new Uint8Array(10))).toThrow(/far past/);
   });
 });

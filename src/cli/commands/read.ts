@@ -29,7 +29,7 @@ export const readCommand: Command = {
       const buffer = new Uint8Array(Math.min(CHUNK_BYTES, length));
       for (let done = 0; done < length; ) {
         const chunk = buffer.subarray(0, Math.min(buffer.byteLength, length - done));
-        image.readInto(chunk, offset + done);
+        image.readInto(offset + done, chunk);
         await writeStdout(chunk);
         done += chunk.byteLength;
       }

@@ -37,7 +37,7 @@ export const writeCommand: Command = {
       throw new QedRangeError(`stdin holds more than the ${diskSize - offset} bytes from offset ${offset} to the end of the ${diskSize}-byte disk`);
     }
     await withImage(path, { mode: 'write' }, ({ image }) => {
-      if (data) image.write(data, offset);
+      if (data) image.write(offset, data);
       else image.writeZeroes(offset, length ?? 0);
     });
     const count = data ? data.byteLength : (length ?? 0);

@@ -42,7 +42,7 @@ export function qedSink(path: string, size: number, options: QedSinkOptions): Co
   }
   return {
     blockSize: image.geometry.clusterSize,
-    write: (data, offset) => image.write(data, offset),
+    write: (data, offset) => image.write(offset, data),
     finish: () => image.close(),
     abandon: () => closeQuietly(() => image.close()),
   };

@@ -56,7 +56,7 @@ function qedSource(image: QedImage): ConvertSource {
   return {
     format: 'qed',
     size: image.size,
-    readInto: (target, offset) => image.readInto(target, offset),
+    readInto: (target, offset) => image.readInto(offset, target),
     dataRanges: () => {
       const ranges: ByteRange[] = [];
       for (const extent of image.map()) {
@@ -76,7 +76,7 @@ function rawSource(raw: RawImage): ConvertSource {
   return {
     format: 'raw',
     size: raw.size,
-    readInto: (target, offset) => raw.readInto(target, offset),
+    readInto: (target, offset) => raw.readInto(offset, target),
     dataRanges: () => (raw.size > 0 ? [{ start: 0, end: raw.size }] : []),
     close: () => raw.close(),
   };
