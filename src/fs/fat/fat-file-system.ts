@@ -1,0 +1,348 @@
+/** FAT12/16/32 with VFAT long names behind the common `FileSystem` interface. */
+import type { BlockDevice } from '../block-device.ts';
+import { FsExistsError, FsInvalidPathError, FsIsADirectoryError, FsNotADirectoryError, FsNotEmptyError, FsNotFoundError, FsReadOnlyError, FsTooLargeError, FsUnsupportedError } from '../errors.ts';
+import type { CreateOptions, DirEntry, FileStat, FileSystem, FileSystemKind, FsUsage, WriteFileOptions } from '../file-system.ts';
+import { joinPath, splitParent, splitPath } from '../path.ts';
+import { clusterOffset } from './boot-sector.ts';
+import type { FatDir, FatRecord } from './directory.ts';
+import { ATTR, deleteSlots, findRecord, putSlot, records, reserveSlots, setSlotCluster, shortEntry, slotMtime, unixToFat } from './directory.ts';
+import { FatVolume } from './fat-volume.ts';
+import { caseFlaggedShortName, checkLongName, generateShortName, longNameEntries, shortNameText } from './names.ts';
+
+/** Options for opening a FAT file system. */
+export interface FatOpenOptions {
+  readOnly?: boolean;
+  /** Clock for the times qedisk sets, seconds since the epoch (written as UTC). */
+  now?: () => number;
+}
+
+/** Largest FAT file: 4 GiB - 1. */
+const MAX_FAT_FILE_BYTES = 0xffffffff;
+const DEFAULT_CHUNK_BYTES = 1024 * 1024;
+const MAX_DEPTH = 4096;
+
+/** Where a path led: the record and the directory holding it (null for the root). */
+interface Located {
+  dir: FatDir | null;
+  record: FatRecord | null;
+}
+
+/** An open FAT file system. */
+export class FatFileSystem implements FileSystem {
+  readonly kind: FileSystemKind;
+  readonly readOnly: boolean;
+  readonly label: string;
+  readonly #volume: FatVolume;
+  readonly #now: () => number;
+
+  constructor(device: BlockDevice, options: FatOpenOptions = {}) {
+    this.#volume = new FatVolume(device);
+    this.kind = `fat${this.#volume.geometry.type}` as FileSystemKind;
+    this.label = this.#volume.geometry.label === 'NO NAME' ? '' : this.#volume.geometry.label;
+    this.readOnly = options.readOnly === true || !device.write;
+    this.#now = options.now ?? (() => Math.floor(Date.now() / 1000));
+  }
+
+  /** Bytes read so far (for tests that bound work). */
+  get counters(): { bytesRead: number } {
+    return this.#volume.counters;
+  }
+
+  list(path: string): DirEntry[] {
+    const dir = this.#directory(splitPath(path));
+    const result = records(dir).map((record) => this.#stat(dir, record));
+    this.#volume.rollback();
+    return result.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  stat(path: string): FileStat {
+    const parts = splitPath(path);
+    const { dir, record } = this.#locate(parts);
+    this.#volume.rollback();
+    if (!dir || !record) return { name: '/', type: 'directory', size: 0, mode: 0o40755, uid: 0, gid: 0, mtime: 0, links: 1, id: this.#volume.rootCluster };
+    return this.#stat(dir, record);
+  }
+
+  readFile(path: string): Uint8Array {
+    const record = this.#file(path);
+    const target = new Uint8Array(record.size);
+    this.readFileInto(path, 0, target);
+    return target;
+  }
+
+  readFileInto(path: string, offset: number, target: Uint8Array): number {
+    const record = this.#file(path);
+    if (!Number.isSafeInteger(offset) || offset < 0) throw new FsInvalidPathError(`bad offset ${offset}`);
+    return this.#readRange(this.#clustersOf(record), record.size, offset, target);
+  }
+
+  *readFileChunks(path: string, chunkBytes = DEFAULT_CHUNK_BYTES): Generator<Uint8Array, void, void> {
+    const record = this.#file(path);
+    const clusters = this.#clustersOf(record);
+    const step = Math.max(1, Math.floor(chunkBytes));
+    for (let offset = 0; offset < record.size; offset += step) {
+      const chunk = new Uint8Array(Math.min(step, record.size - offset));
+      this.#readRange(clusters, record.size, offset, chunk);
+      yield chunk;
+    }
+  }
+
+  readlink(path: string): string {
+    throw new FsInvalidPathError(`${path} is not a symbolic link (FAT has none)`);
+  }
+
+  writeFile(path: string, data: Uint8Array, options: WriteFileOptions = {}): void {
+    if (data.length > MAX_FAT_FILE_BYTES) throw new FsTooLargeError(`FAT files hold at most ${MAX_FAT_FILE_BYTES} bytes`);
+    const { parent, name } = splitParent(path);
+    checkLongName(name);
+    this.#mutate('grow', options.parents === true, parent, (dir) => {
+      const existing = findRecord(dir, name);
+      if (existing && existing.attr & ATTR.directory) throw new FsIsADirectoryError(`${path} is a directory`);
+      const g = this.#volume.geometry;
+      const avoid = this.#volume.pendingFrees();
+      if (existing) {
+        this.#volume.freeChainLater(existing.cluster);
+        for (const c of existing.cluster ? this.#volume.fat.chain(existing.cluster) : []) avoid.add(c);
+      }
+      const clusters = this.#volume.fat.allocate(Math.ceil(data.length / g.clusterBytes), avoid);
+      this.#writeData(clusters, data);
+      if (existing) deleteSlots(dir, existing.firstSlot, existing.slot);
+      this.#addEntry(dir, name, ATTR.archive, clusters[0] ?? 0, data.length, options.mtime ?? this.#now(), avoid);
+    });
+  }
+
+  mkdir(path: string, options: CreateOptions = {}): void {
+    const { parent, name } = splitParent(path);
+    checkLongName(name);
+    if (options.parents) {
+      try {
+        if (this.stat(path).type === 'directory') return;
+      } catch {
+        // Missing: create it below.
+      }
+    }
+    this.#mutate('grow', options.parents === true, parent, (dir) => this.#mkdirIn(dir, name, options.mtime ?? this.#now()));
+  }
+
+  symlink(): void {
+    throw new FsUnsupportedError('FAT file systems have no symbolic links');
+  }
+
+  rm(path: string): void {
+    const { parent, name } = splitParent(path);
+    this.#mutate('shrink', false, parent, (dir) => {
+      const record = findRecord(dir, name);
+      if (!record || name === '.' || name === '..') throw new FsNotFoundError(`${path}: no such file or directory`);
+      if (record.attr & ATTR.directory && records(this.#volume.dir(record.cluster)).length > 0) throw new FsNotEmptyError(`directory ${path} is not empty`);
+      deleteSlots(dir, record.firstSlot, record.slot);
+      this.#volume.freeChainLater(record.cluster);
+    });
+  }
+
+  rename(from: string, to: string): void {
+    const source = splitParent(from);
+    const target = splitParent(to);
+    checkLongName(target.name);
+    this.#mutate('shrink', false, source.parent, (fromDir) => {
+      const record = findRecord(fromDir, source.name);
+      if (!record) throw new FsNotFoundError(`${from}: no such file or directory`);
+      const toDir = this.#directory(target.parent);
+      const isDir = (record.attr & ATTR.directory) !== 0;
+      if (isDir && this.#isInside(toDir.cluster, record.cluster)) throw new FsInvalidPathError('cannot move a directory into itself');
+      const existing = findRecord(toDir, target.name);
+      if (existing && toDir === fromDir && existing.slot === record.slot) {
+        if (existing.name === target.name) return;
+      } else if (existing) {
+        const existingIsDir = (existing.attr & ATTR.directory) !== 0;
+        if (existingIsDir && !isDir) throw new FsIsADirectoryError(`${to} is a directory`);
+        if (!existingIsDir && isDir) throw new FsNotADirectoryError(`${to} is not a directory`);
+        if (existingIsDir && records(this.#volume.dir(existing.cluster)).length > 0) throw new FsNotEmptyError(`directory ${to} is not empty`);
+        deleteSlots(toDir, existing.firstSlot, existing.slot);
+        this.#volume.freeChainLater(existing.cluster);
+      }
+      const entry = fromDir.bytes.slice(record.slot * 32, record.slot * 32 + 32);
+      deleteSlots(fromDir, record.firstSlot, record.slot);
+      const slot = this.#addEntry(toDir, target.name, entry[11]!, record.cluster, record.size, slotMtime(fromDir, record.slot), this.#volume.pendingFrees());
+      toDir.bytes.set(entry.subarray(13, 26), slot * 32 + 13);
+      if (isDir && toDir.cluster !== fromDir.cluster) {
+        const moved = this.#volume.dir(record.cluster);
+        const dotdot = records(moved, true).find((r) => r.shortName === '..');
+        if (dotdot) setSlotCluster(moved, dotdot.slot, toDir.cluster === this.#volume.rootCluster ? 0 : toDir.cluster);
+      }
+    });
+  }
+
+  usage(): FsUsage {
+    const g = this.#volume.geometry;
+    return { blockSize: g.clusterBytes, totalBytes: g.clusterCount * g.clusterBytes, freeBytes: this.#volume.fat.freeClusters * g.clusterBytes, freeInodes: null };
+  }
+
+  flush(): void {
+    this.#volume.device.flush?.();
+  }
+
+  #mutate(shape: 'grow' | 'shrink', parents: boolean, parentParts: readonly string[], action: (dir: FatDir) => void): void {
+    if (this.readOnly) throw new FsReadOnlyError('file system is read-only');
+    if (parents) {
+      for (let depth = 1; depth <= parentParts.length; depth++) {
+        const prefix = parentParts.slice(0, depth);
+        try {
+          this.#directory(prefix);
+          this.#volume.rollback();
+          continue;
+        } catch (error) {
+          this.#volume.rollback();
+          if (!(error instanceof FsNotFoundError)) throw error;
+        }
+        this.#mutate('grow', false, prefix.slice(0, -1), (dir) => this.#mkdirIn(dir, prefix[prefix.length - 1]!, this.#now()));
+      }
+    }
+    try {
+      action(this.#directory(parentParts));
+      this.#volume.commit(shape);
+    } catch (error) {
+      this.#volume.rollback();
+      throw error;
+    }
+  }
+
+  #mkdirIn(dir: FatDir, name: string, mtime: number): void {
+    checkLongName(name);
+    if (findRecord(dir, name)) throw new FsExistsError(`'${name}' already exists`);
+    const g = this.#volume.geometry;
+    const avoid = this.#volume.pendingFrees();
+    const [cluster] = this.#volume.fat.allocate(1, avoid) as [number];
+    const { date, time } = unixToFat(mtime);
+    const block = new Uint8Array(g.clusterBytes);
+    block.set(shortEntry(dotName('.'), ATTR.directory, cluster, 0, date, time), 0);
+    block.set(shortEntry(dotName('..'), ATTR.directory, dir.cluster === this.#volume.rootCluster ? 0 : dir.cluster, 0, date, time), 32);
+    this.#volume.device.write!(clusterOffset(g, cluster), block);
+    this.#addEntry(dir, name, ATTR.directory, cluster, 0, mtime, avoid);
+  }
+
+  /** Adds `name` (long-name entries when needed, then the short entry) to `dir`; returns the short entry's slot. */
+  #addEntry(dir: FatDir, name: string, attr: number, cluster: number, size: number, mtime: number, avoid: ReadonlySet<number>): number {
+    const taken = new Set(records(dir, true).map((record) => record.shortName));
+    const flagged = caseFlaggedShortName(name);
+    const plain = flagged && !taken.has(shortNameText(flagged.raw)) ? flagged : null;
+    const shortName = plain ? plain.raw : generateShortName(name, taken);
+    const longEntries = plain ? [] : longNameEntries(name, shortName);
+    const first = reserveSlots(dir, longEntries.length + 1, this.#volume.geometry, this.#volume.fat, avoid);
+    longEntries.forEach((entry, i) => putSlot(dir, first + i, entry));
+    const { date, time } = unixToFat(mtime);
+    const entry = shortEntry(shortName, attr, cluster, size, date, time);
+    entry[12] = plain ? plain.flags : 0;
+    putSlot(dir, first + longEntries.length, entry);
+    return first + longEntries.length;
+  }
+
+  #writeData(clusters: readonly number[], data: Uint8Array): void {
+    const g = this.#volume.geometry;
+    const write = this.#volume.device.write!;
+    let i = 0;
+    while (i < clusters.length) {
+      let j = i + 1;
+      while (j < clusters.length && clusters[j] === clusters[j - 1]! + 1) j++;
+      const from = i * g.clusterBytes;
+      const to = Math.min(data.length, j * g.clusterBytes);
+      const padded = new Uint8Array((j - i) * g.clusterBytes);
+      if (to - from === padded.length) write.call(this.#volume.device, clusterOffset(g, clusters[i]!), data.subarray(from, to));
+      else {
+        padded.set(data.subarray(from, to));
+        write.call(this.#volume.device, clusterOffset(g, clusters[i]!), padded);
+      }
+      i = j;
+    }
+  }
+
+  #readRange(clusters: readonly number[], size: number, offset: number, target: Uint8Array): number {
+    const g = this.#volume.geometry;
+    const length = Math.max(0, Math.min(target.length, size - offset));
+    let done = 0;
+    while (done < length) {
+      const position = offset + done;
+      const index = Math.floor(position / g.clusterBytes);
+      let last = index;
+      const endIndex = Math.floor((offset + length - 1) / g.clusterBytes);
+      while (last < endIndex && clusters[last + 1] === clusters[last]! + 1) last++;
+      const runEnd = Math.min(offset + length, (last + 1) * g.clusterBytes);
+      const slice = target.subarray(done, runEnd - offset);
+      this.#volume.device.readInto(clusterOffset(g, clusters[index]!) + (position % g.clusterBytes), slice);
+      this.#volume.counters.bytesRead += slice.length;
+      done = runEnd - offset;
+    }
+    return length;
+  }
+
+  #clustersOf(record: FatRecord): number[] {
+    const g = this.#volume.geometry;
+    const needed = Math.ceil(record.size / g.clusterBytes);
+    if (needed === 0) return [];
+    const chain = this.#volume.fat.chain(record.cluster, needed + 1);
+    this.#volume.rollback();
+    if (chain.length < needed) throw new FsTooLargeError(`'${record.name}' claims ${record.size} bytes but its cluster chain holds ${chain.length * g.clusterBytes}`);
+    return chain;
+  }
+
+  #file(path: string): FatRecord {
+    const { record } = this.#locate(splitPath(path));
+    this.#volume.rollback();
+    if (!record) throw new FsIsADirectoryError(`${path} is a directory`);
+    if (record.attr & ATTR.directory) throw new FsIsADirectoryError(`${path} is a directory`);
+    return record;
+  }
+
+  #locate(parts: readonly string[]): Located {
+    let dir: FatDir | null = null;
+    let record: FatRecord | null = null;
+    const stack: Array<{ dir: FatDir | null; record: FatRecord | null }> = [];
+    for (let i = 0; i < parts.length; i++) {
+      const name = parts[i]!;
+      if (name === '..') {
+        ({ dir, record } = stack.pop() ?? { dir: null, record: null });
+        continue;
+      }
+      if (record && !(record.attr & ATTR.directory)) throw new FsNotADirectoryError(`${joinPath(parts.slice(0, i))} is not a directory`);
+      const current = this.#volume.dir(record ? record.cluster : this.#volume.rootCluster);
+      const found = findRecord(current, name);
+      if (!found || found.shortName === '.' || found.shortName === '..') throw new FsNotFoundError(`${joinPath(parts.slice(0, i + 1))}: no such file or directory`);
+      stack.push({ dir, record });
+      dir = current;
+      record = found;
+    }
+    return { dir, record };
+  }
+
+  #directory(parts: readonly string[]): FatDir {
+    const { record } = this.#locate(parts);
+    if (!record) return this.#volume.dir(this.#volume.rootCluster);
+    if (!(record.attr & ATTR.directory)) throw new FsNotADirectoryError(`${joinPath(parts)} is not a directory`);
+    if (record.cluster === 0) return this.#volume.dir(this.#volume.rootCluster);
+    return this.#volume.dir(record.cluster);
+  }
+
+  #isInside(dirCluster: number, ancestor: number): boolean {
+    let current = dirCluster;
+    for (let depth = 0; depth < MAX_DEPTH; depth++) {
+      if (current === ancestor) return true;
+      if (current === 0 || current === this.#volume.rootCluster) return false;
+      const dotdot = records(this.#volume.dir(current), true).find((r) => r.shortName === '..');
+      if (!dotdot) return false;
+      current = dotdot.cluster;
+    }
+    return true;
+  }
+
+  #stat(dir: FatDir, record: FatRecord): FileStat {
+    const isDir = (record.attr & ATTR.directory) !== 0;
+    const mode = isDir ? 0o40755 : record.attr & ATTR.readOnly ? 0o100444 : 0o100644;
+    return { name: record.name, type: isDir ? 'directory' : 'file', size: isDir ? 0 : record.size, mode, uid: 0, gid: 0, mtime: slotMtime(dir, record.slot), links: 1, id: record.cluster };
+  }
+}
+
+function dotName(name: '.' | '..'): Uint8Array {
+  const raw = new Uint8Array(11).fill(0x20);
+  raw[0] = 0x2e;
+  if (name === '..') raw[1] = 0x2e;
+  return raw;
+}
