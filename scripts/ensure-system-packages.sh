@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Installs the Debian packages qedisk needs when a command is missing, so `npm start` and
-# `npm test` work on a fresh Debian machine. Usage: ensure-system-packages.sh start|test
-#   start: nasm, cpio, e2fsprogs (to build the guest assets)
-#   test:  the above, plus qemu-utils (qemu-img, qemu-io) and chromium
+# Installs the Debian packages the test suite's native oracles need when a command is missing, so
+# `npm test` works on a fresh Debian machine. Usage: ensure-system-packages.sh test
+#   test:  nasm, cpio, e2fsprogs (oracles of the guest-asset and file-system tests),
+#          qemu-utils (qemu-img, qemu-io) and chromium
+#   start: nothing any more: `npm start` builds the guest with Node alone (kept for old callers)
 # Needs root (or sudo) only when something is missing; otherwise it just checks.
 set -euo pipefail
 declare -A PACKAGE_OF=([nasm]=nasm [cpio]=cpio [mke2fs]=e2fsprogs [qemu-img]=qemu-utils [qemu-io]=qemu-utils [chromium]=chromium)
+[ "${1:-test}" = start ] && exit 0
 commands=(nasm cpio mke2fs)
-if [ "${1:-start}" = test ]; then
+if [ "${1:-test}" = test ]; then
   commands+=(qemu-img qemu-io)
   [ -n "${QEDISK_CHROMIUM:-}" ] || commands+=(chromium)   # QEDISK_CHROMIUM names another browser
 fi

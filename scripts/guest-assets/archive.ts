@@ -1,0 +1,117 @@
+/**
+ * The Debian archive as the build sees it: InRelease (signature checked) gives the SHA-256 of the
+ * Packages index, the index gives the SHA-256 of each .deb, and every file is checked against
+ * its hash before use. Downloads go through the cache.
+ */
+import { readFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { gunzipSync } from 'node:zlib';
+import type { DownloadCache } from './cache.ts';
+import { ARCHITECTURE, BUSYBOX_PACKAGE, COMPONENT, KERNEL_METAPACKAGE, LIMITS, SEABIOS_PACKAGE, SUITE, VGABIOS_PACKAGE } from './config.ts';
+import { decompressStream } from './decompress.ts';
+import { DEFAULT_RETRY_POLICY, GuestAssetsNotFoundError, type RetryPolicy, fetchBytes } from './download.ts';
+import { GuestAssetsLimitError } from './errors.ts';
+import { type PackageRecord, findPackages, kernelPackageOf } from './packages-index.ts';
+import { type Progress, silentProgress } from './progress.ts';
+import { type IndexChoice, choosePackagesIndex, parseRelease } from './release.ts';
+import { debianArchiveKeys, verifyInRelease } from './signature.ts';
+
+/** Where and how to fetch. */
+export interface ArchiveOptions {
+  /** The mirror's base URL (`http://deb.debian.org/debian`). */
+  mirror: string;
+  /** The download cache. */
+  cache: DownloadCache;
+  /** ASCII-armoured public keys InRelease must be signed with (default: Debian's, from `keys/`). */
+  trustedKeys?: readonly string[];
+  /** Retries and time-outs (default `DEFAULT_RETRY_POLICY`). */
+  retry?: RetryPolicy;
+  /** Progress reports (default none). */
+  progress?: Progress;
+}
+
+/** The packages the guest is built from, as the signed indices describe them. */
+export interface ResolvedPackages {
+  /** The mirror they come from (no trailing `/`). */
+  mirror: string;
+  /** Fingerprints of the keys whose InRelease signatures verified. */
+  signers: string[];
+  /** The kernel ABI package's name (`linux-image-6.1.0-50-686`). */
+  kernelPackage: string;
+  kernel: PackageRecord;
+  busybox: PackageRecord;
+  seabios: PackageRecord;
+  vgabios: PackageRecord;
+}
+
+/** `mirror` without trailing slashes. */
+const trimMirror = (mirror: string): string => mirror.replace(/\/+$/, '');
+
+/** The decompressed Packages index described by `choice`, downloaded (or cached) and checked. */
+async function packagesText(options: ArchiveOptions, choice: IndexChoice, byHash: boolean): Promise<string> {
+  const retry = options.retry ?? DEFAULT_RETRY_POLICY;
+  const progress = options.progress ?? silentProgress;
+  const dists = `${trimMirror(options.mirror)}/dists/${SUITE}`;
+  const label = `Packages index (${choice.path})`;
+  const directory = choice.path.slice(0, choice.path.lastIndexOf('/'));
+  let path: string;
+  try {
+    const url = byHash ? `${dists}/${directory}/by-hash/SHA256/${choice.sha256}` : `${dists}/${choice.path}`;
+    path = (await options.cache.fetch(url, label, choice, retry, progress)).path;
+  } catch (error) {
+    if (!byHash || !(error instanceof GuestAssetsNotFoundError)) throw error;
+    path = (await options.cache.fetch(`${dists}/${choice.path}`, label, choice, retry, progress)).path;
+  }
+  const compressed = await readFile(path);
+  let text: Buffer;
+  if (choice.compression === 'gzip') {
+    text = gunzipSync(compressed, { maxOutputLength: LIMITS.packagesBytes });
+  } else {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for await (const chunk of decompressStream(Readable.from([compressed]), 'xz')) {
+      total += (chunk as Buffer).byteLength;
+      if (total > LIMITS.packagesBytes) throw new GuestAssetsLimitError(`${label} decompresses to more than ${LIMITS.packagesBytes} bytes`);
+      chunks.push(chunk as Buffer);
+    }
+    text = Buffer.concat(chunks);
+  }
+  return text.toString('utf8');
+}
+
+/**
+ * Reads the signed InRelease of the suite, the Packages index it names, and finds the guest's
+ * packages (the kernel metapackage resolved to its ABI package). Throws the build's typed errors.
+ */
+export async function resolvePackages(options: ArchiveOptions): Promise<ResolvedPackages> {
+  const retry = options.retry ?? DEFAULT_RETRY_POLICY;
+  const progress = options.progress ?? silentProgress;
+  const mirror = trimMirror(options.mirror);
+  const inRelease = await fetchBytes(`${mirror}/dists/${SUITE}/InRelease`, `InRelease of ${SUITE}`, LIMITS.releaseBytes, retry, progress);
+  const verified = await verifyInRelease(new TextDecoder().decode(inRelease), options.trustedKeys ?? debianArchiveKeys());
+  const release = parseRelease(verified.text);
+  const text = await packagesText(options, choosePackagesIndex(release, COMPONENT, ARCHITECTURE), release.acquireByHash);
+  const first = findPackages(text, [KERNEL_METAPACKAGE, BUSYBOX_PACKAGE, SEABIOS_PACKAGE, VGABIOS_PACKAGE]);
+  const meta = first.get(KERNEL_METAPACKAGE);
+  if (!meta) throw new Error('unreachable: findPackages returns every name or throws');
+  const kernelPackage = kernelPackageOf(meta);
+  const kernel = findPackages(text, [kernelPackage]).get(kernelPackage);
+  const busybox = first.get(BUSYBOX_PACKAGE);
+  const seabios = first.get(SEABIOS_PACKAGE);
+  const vgabios = first.get(VGABIOS_PACKAGE);
+  if (!kernel || !busybox || !seabios || !vgabios) throw new Error('unreachable: findPackages returns every name or throws');
+  progress.note(`${SUITE} ${ARCHITECTURE}: ${kernelPackage} ${kernel.version}, busybox-static ${busybox.version}, seabios ${seabios.version}, vgabios ${vgabios.version}`);
+  return { mirror, signers: verified.signers, kernelPackage, kernel, busybox, seabios, vgabios };
+}
+
+/** The path of a verified copy of the .deb of `record` (cached or downloaded). */
+export async function fetchDeb(options: ArchiveOptions, record: PackageRecord): Promise<string> {
+  const { path } = await options.cache.fetch(
+    `${trimMirror(options.mirror)}/${record.filename}`,
+    `${record.name} ${record.version}`,
+    { size: record.size, sha256: record.sha256 },
+    options.retry ?? DEFAULT_RETRY_POLICY,
+    options.progress ?? silentProgress,
+  );
+  return path;
+}
