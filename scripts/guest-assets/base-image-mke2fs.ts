@@ -1,6 +1,7 @@
 /**
  * STOPGAP, to be deleted once `src/fs/` can format ext2: makes the base image with e2fsprogs'
- * `mke2fs -d` from the tree written into a temporary folder, as the old shell build did. Only on
+ * `mke2fs -d` from the tree written into a temporary folder, as the old shell build did, then sets
+ * every inode's change time with `debugfs` (so the same tree gives the same bytes). Only on
  * machines that have `mke2fs` (Debian with e2fsprogs); elsewhere it throws
  * `GuestAssetsUnavailableError` and the demo starts without a shared base. Owners are kept only when
  * running as root. Not used when the file-system layer is there (see base-image.ts).
@@ -46,6 +47,10 @@ export function buildBaseImageWithMke2fs(tree: FileTree): Uint8Array {
       { env: { ...process.env, E2FSPROGS_FAKE_TIME: String(BASE_IMAGE.timestamp) }, encoding: 'utf8' },
     );
     if (result.status !== 0) throw new GuestAssetsError(`mke2fs failed: ${result.stderr || result.error?.message}`);
+    // mke2fs -d copies each inode's change time from the source file, which cannot be set: fix them.
+    const script = entries.map((entry) => `sif "/${entry.path}" ctime @${entry.mtime}\n`).join('');
+    const fixed = spawnSync('debugfs', ['-w', '-f', '-', image], { input: script, encoding: 'utf8' });
+    if (fixed.status !== 0) throw new GuestAssetsError(`debugfs failed: ${fixed.stderr || fixed.error?.message}`);
     return new Uint8Array(readFileSync(image));
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -4,7 +4,7 @@
  * Packages are resolved once per run and only when something must be built.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type ArchiveOptions, type ResolvedPackages, resolvePackages } from './archive.ts';
 import { buildBaseFile, buildGuestFiles } from './builder.ts';
@@ -12,6 +12,7 @@ import { DownloadCache } from './cache.ts';
 import { BASE_IMAGE_FILE, CACHE_ENV, DEFAULT_DEBIAN_MIRROR, GUEST_FILES, MIRROR_ENV } from './config.ts';
 import type { RetryPolicy } from './download.ts';
 import { type Progress, silentProgress } from './progress.ts';
+import { withLock } from './lock.ts';
 import { type PublishResult, publishFiles } from './publish.ts';
 import { isUpToDate, recipeHash } from './recipe.ts';
 
@@ -23,8 +24,15 @@ export const GUEST_STAMP = 'RECIPE_SHA256';
 export const BASE_STAMP = 'base-rootfs.recipe';
 /** Sources that decide the guest files, relative to the checkout. */
 export const GUEST_RECIPE = ['scripts/guest-assets', 'scripts/guest-init.sh', 'scripts/boot-sector-test.bin'] as const;
-/** Sources that decide the base image: the build and the file-system layer that writes the image. */
-export const BASE_RECIPE = ['scripts/guest-assets', 'src/fs'] as const;
+/**
+ * Sources that decide the base image. (Add `src/fs` when base-image.ts switches from the mke2fs
+ * stopgap to the file-system layer.)
+ */
+export const BASE_RECIPE = ['scripts/guest-assets'] as const;
+/** The lock file that lets one build at a time work on an output folder (beside it). */
+const LOCK_NAME = '.build.lock';
+/** How long a build waits for another one to finish, in milliseconds. */
+const LOCK_TIMEOUT_MS = 15 * 60 * 1000;
 
 /** Where to build and fetch from; every field has a default. */
 export interface EnsureOptions {
@@ -80,6 +88,13 @@ export type EnsureParts = 'all' | 'guest' | 'base';
  * place are left as they were.
  */
 export async function ensureGuestAssets(options: EnsureOptions = {}, parts: EnsureParts = 'all'): Promise<EnsureReport> {
+  const { outDir, archive } = settle(options);
+  const onWait = () => archive.progress?.note('waiting for another build of the guest files to finish');
+  return withLock(join(outDir, '..', `${basename(outDir)}${LOCK_NAME}`), LOCK_TIMEOUT_MS, onWait, () => ensureLocked(options, parts));
+}
+
+/** `ensureGuestAssets` once the lock is held. */
+async function ensureLocked(options: EnsureOptions, parts: EnsureParts): Promise<EnsureReport> {
   const { repoRoot, outDir, archive } = settle(options);
   let resolved: ResolvedPackages | undefined;
   const packages = async () => (resolved ??= await resolvePackages(archive));

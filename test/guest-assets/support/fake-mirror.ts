@@ -15,8 +15,16 @@ export class FakeMirror {
   readonly #files: Map<string, Buffer>;
   /** Faults by path (below the mirror root); change freely between requests. */
   readonly faults = new Map<string, Fault>();
+  /** Paths whose fault applies to the next request only. */
+  readonly #once = new Set<string>();
   /** Requests per path. */
   readonly requests = new Map<string, number>();
+
+  /** Applies `fault` to the next request of `path` only. */
+  failOnce(path: string, fault: Fault): void {
+    this.faults.set(path, fault);
+    this.#once.add(path);
+  }
 
   private constructor(server: Server, files: Map<string, Buffer>) {
     this.#server = server;
@@ -48,6 +56,7 @@ export class FakeMirror {
     this.requests.set(path, (this.requests.get(path) ?? 0) + 1);
     const body = this.#files.get(path);
     const fault = this.faults.get(path);
+    if (this.#once.delete(path)) this.faults.delete(path);
     if (!body) {
       response.writeHead(404).end('not found');
       return;
