@@ -5,8 +5,11 @@
 import type { InterruptWatch } from '../interrupt.ts';
 import type { Progress } from '../progress.ts';
 import type { ConvertSink } from './sink.ts';
-import type { ByteRange, ConvertSource } from './source.ts';
+import type { ConvertSource } from './source.ts';
 import { forEachDataRun } from './zero-scan.ts';
+import { alignRanges } from '../../formats/ranges.ts';
+
+export { alignRanges };
 
 /** Bytes read per step (rounded up to whole output blocks). */
 const CHUNK_BYTES = 4 * 1024 * 1024;
@@ -43,20 +46,4 @@ export async function copyData(source: ConvertSource, sink: ConvertSink, control
     }
   }
   return written;
-}
-
-/**
- * Widens `ranges` to whole blocks of `blockSize` (clipped to `size`), merging any that touch,
- * so every block is examined whole and at most once.
- */
-export function alignRanges(ranges: readonly ByteRange[], blockSize: number, size: number): ByteRange[] {
-  const aligned: ByteRange[] = [];
-  for (const range of ranges) {
-    const start = Math.floor(range.start / blockSize) * blockSize;
-    const end = Math.min(size, Math.ceil(range.end / blockSize) * blockSize);
-    const last = aligned[aligned.length - 1];
-    if (last && start <= last.end) last.end = Math.max(last.end, end);
-    else if (end > start) aligned.push({ start, end });
-  }
-  return aligned;
 }

@@ -1,10 +1,11 @@
 /**
- * The output of `convert`: a new sparse QED image or a sparse raw file. Neither is synced to
- * stable storage (see `unsynced-file.ts`).
+ * The output of `convert`: a new sparse QED image, a qcow2 image (optionally compressed) or a
+ * sparse raw file. None is synced to stable storage (see `unsynced-file.ts`).
  */
 import { NodeFile } from '../../backends/node-file.ts';
 import { QedImage } from '../../engine/qed-image.ts';
 import { writeFully } from '../../engine/sync-file.ts';
+import { Qcow2Writer } from '../../formats/qcow2/writer.ts';
 import { unsynced } from './unsynced-file.ts';
 
 /** Granularity of hole detection for raw output, in bytes (as qemu-img convert's default). */
@@ -45,6 +46,35 @@ export function qedSink(path: string, size: number, options: QedSinkOptions): Co
     write: (data, offset) => image.write(offset, data),
     finish: () => image.close(),
     abandon: () => closeQuietly(() => image.close()),
+  };
+}
+
+/** Options of a qcow2 output. */
+export interface Qcow2SinkOptions {
+  /** Bytes per cluster, or the writer's default (64 KiB). */
+  clusterSize?: number;
+  /** Deflate each cluster, as `qemu-img convert -c`. */
+  compressed?: boolean;
+}
+
+/** Creates a qcow2 image of `size` bytes at `path`; all-zero clusters are left unallocated. */
+export function qcow2Sink(path: string, size: number, options: Qcow2SinkOptions): ConvertSink {
+  const file = NodeFile.open(path, 'create');
+  let writer: Qcow2Writer;
+  try {
+    writer = new Qcow2Writer(file, size, options);
+  } catch (error) {
+    file.close();
+    throw error;
+  }
+  return {
+    blockSize: writer.clusterSize,
+    write: (data, offset) => writer.write(offset, data),
+    finish: () => {
+      writer.finish();
+      file.close();
+    },
+    abandon: () => closeQuietly(() => file.close()),
   };
 }
 
