@@ -7,7 +7,6 @@ import { BASE_IMAGE_FILE, DEFAULT_DEBIAN_MIRROR, MIRROR_ENV } from './config.ts'
 import { type EnsureOptions, ensureGuestAssets } from './ensure.ts';
 import { GuestAssetsChecksumError, GuestAssetsError, GuestAssetsNetworkError, GuestAssetsSignatureError } from './errors.ts';
 import { TerminalProgress } from './progress.ts';
-import { GuestAssetsUnavailableError } from './base-image.ts';
 
 /** A line of advice for `error`. */
 function adviceFor(error: unknown): string {
@@ -17,9 +16,6 @@ function adviceFor(error: unknown): string {
   }
   if (error instanceof GuestAssetsChecksumError) {
     return `A file from ${mirror} did not match Debian's signed index, even after a retry. Run the command again later (mirrors update every few hours), or set ${MIRROR_ENV} to another mirror.`;
-  }
-  if (error instanceof GuestAssetsUnavailableError) {
-    return 'On Debian or Ubuntu, apt-get install e2fsprogs; elsewhere the demo runs without the shared base until qedisk formats ext2 itself.';
   }
   if (error instanceof GuestAssetsSignatureError) {
     return `${mirror} served an InRelease that Debian's keys do not vouch for. Use another mirror (${MIRROR_ENV}).`;

@@ -24,11 +24,18 @@ export const GUEST_STAMP = 'RECIPE_SHA256';
 export const BASE_STAMP = 'base-rootfs.recipe';
 /** Sources that decide the guest files, relative to the checkout. */
 export const GUEST_RECIPE = ['scripts/guest-assets', 'scripts/guest-init.sh', 'scripts/boot-sector-test.bin'] as const;
-/**
- * Sources that decide the base image. (Add `src/fs` when base-image.ts switches from the mke2fs
- * stopgap to the file-system layer.)
- */
-export const BASE_RECIPE = ['scripts/guest-assets'] as const;
+/** Sources that decide the base image: the build, and the parts of the file-system layer that write ext2. */
+export const BASE_RECIPE = [
+  'scripts/guest-assets',
+  'src/fs/ext',
+  'src/fs/block-device.ts',
+  'src/fs/bytes.ts',
+  'src/fs/crc.ts',
+  'src/fs/errors.ts',
+  'src/fs/file-system.ts',
+  'src/fs/path.ts',
+  'src/qed/errors.ts',
+] as const;
 /** The lock file that lets one build at a time work on an output folder (beside it). */
 const LOCK_NAME = '.build.lock';
 /** How long a build waits for another one to finish, in milliseconds. */

@@ -1,8 +1,8 @@
 /**
  * `npm start` on a copy of the checkout that has no guest files yet, with a PATH holding only
  * `node` and `npm` (no apt-get, bash, cpio, mke2fs, nasm, gzip...): it builds the guest files and
- * serves the demo. The copy shares the checkout's download cache, so this costs the build, not the
- * download. (That the guest then boots is the v86 browser specs' job.)
+ * the shared base, and serves the demo. The copy shares the checkout's download cache, so this
+ * costs the build, not the download. (That the guest then boots is the v86 browser specs' job.)
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
@@ -83,7 +83,7 @@ describe('npm start with only node and npm on the PATH', () => {
     expect(existsSync(join(copy, 'demo', 'assets', 'guest'))).toBe(false);
   });
 
-  it('builds the guest files and serves the demo page and the files', async () => {
+  it('builds the guest files and the shared base, and serves the demo page and the files', async () => {
     const env: NodeJS.ProcessEnv = {
       PATH: bin,
       HOME: copy,
@@ -106,8 +106,12 @@ describe('npm start with only node and npm on the PATH', () => {
     expect(kernel.status).toBe(200);
     expect((await kernel.arrayBuffer()).byteLength).toBe(readFileSync(join(guest, 'vmlinuz-686.bin')).byteLength);
     expect(output).toContain('ensure-guest-assets: guest files built (7 written, 0 unchanged)');
-    // Until src/fs can format ext2, the shared base needs mke2fs, which this PATH lacks: the demo
-    // starts without it and says so.
-    if (!existsSync(join(guest, BASE_IMAGE_FILE))) expect(output).toContain('GuestAssetsUnavailableError');
+    // The shared base too, written by qedisk's own ext2 code.
+    expect(output).toContain(`ensure-guest-assets: ${BASE_IMAGE_FILE} built (1 written, 0 unchanged)`);
+    const base = await fetch(`http://127.0.0.1:${port}/demo/assets/guest/${BASE_IMAGE_FILE}`, { headers: { range: 'bytes=1024-2047' } });
+    expect(base.status).toBe(206);
+    const superblock = new Uint8Array(await base.arrayBuffer());
+    expect([superblock[56], superblock[57]]).toEqual([0x53, 0xef]); // the ext2 magic
+    expect(readFileSync(join(guest, BASE_IMAGE_FILE)).byteLength).toBe(64 * 1024 * 1024);
   }, STARTUP_TIMEOUT_MS + 60_000);
 });
