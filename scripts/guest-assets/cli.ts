@@ -37,10 +37,11 @@ export async function runEnsure(what: 'all' | 'base', args: readonly string[], o
   const prefix = what === 'all' ? 'ensure-guest-assets: ' : 'ensure-base-rootfs: ';
   const progress = options.progress ?? new TerminalProgress(prefix);
   let failed = false;
+  const memo = {};
   for (const part of what === 'all' ? (['guest', 'base'] as const) : (['base'] as const)) {
     const started = performance.now();
     try {
-      const report = await ensureGuestAssets({ ...options, progress, force: args.includes('--force') }, part);
+      const report = await ensureGuestAssets({ ...options, progress, force: args.includes('--force') }, part, memo);
       const result = report[part];
       const seconds = ((performance.now() - started) / 1000).toFixed(1);
       const what = part === 'base' ? BASE_IMAGE_FILE : PART_NAMES[part];

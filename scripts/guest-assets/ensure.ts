@@ -94,17 +94,21 @@ export type EnsureParts = 'all' | 'guest' | 'base';
  * guest files, then the base). Throws the build's typed errors; on a throw, files already in
  * place are left as they were.
  */
-export async function ensureGuestAssets(options: EnsureOptions = {}, parts: EnsureParts = 'all'): Promise<EnsureReport> {
+export async function ensureGuestAssets(options: EnsureOptions = {}, parts: EnsureParts = 'all', memo: PackagesMemo = {}): Promise<EnsureReport> {
   const { outDir, archive } = settle(options);
   const onWait = () => archive.progress?.note('waiting for another build of the guest files to finish');
-  return withLock(join(outDir, '..', `${basename(outDir)}${LOCK_NAME}`), LOCK_TIMEOUT_MS, onWait, () => ensureLocked(options, parts));
+  return withLock(join(outDir, '..', `${basename(outDir)}${LOCK_NAME}`), LOCK_TIMEOUT_MS, onWait, () => ensureLocked(options, parts, memo));
+}
+
+/** Packages resolved by one call, for the next call of the same run to reuse (pass the same object). */
+export interface PackagesMemo {
+  resolved?: ResolvedPackages;
 }
 
 /** `ensureGuestAssets` once the lock is held. */
-async function ensureLocked(options: EnsureOptions, parts: EnsureParts): Promise<EnsureReport> {
+async function ensureLocked(options: EnsureOptions, parts: EnsureParts, memo: PackagesMemo): Promise<EnsureReport> {
   const { repoRoot, outDir, archive } = settle(options);
-  let resolved: ResolvedPackages | undefined;
-  const packages = async () => (resolved ??= await resolvePackages(archive));
+  const packages = async () => (memo.resolved ??= await resolvePackages(archive));
   const report: EnsureReport = { guest: 'up to date', base: 'up to date' };
 
   if (parts !== 'base') {

@@ -9,7 +9,7 @@ export interface Progress {
   begin(label: string, totalBytes: number): void;
   /** `bytes` more bytes of the running step are done. */
   advance(bytes: number): void;
-  /** The running step ended; `summary` replaces the bar (e.g. "from the cache"). */
+  /** The running step ended; `summary` (default: its size) is printed with its duration. */
   end(summary?: string): void;
   /** A line of its own (a retry, a decision). */
   note(message: string): void;
@@ -79,7 +79,7 @@ export class TerminalProgress implements Progress {
     this.#active = false;
     const seconds = (performance.now() - this.#started) / 1000;
     const size = this.#done > 0 ? formatBytes(this.#done) : this.#total > 0 ? formatBytes(this.#total) : '';
-    const line = `${this.#prefix}${this.#label}: ${summary ?? [size, `${seconds.toFixed(1)} s`].filter(Boolean).join(' in ')}`;
+    const line = `${this.#prefix}${this.#label}: ${[summary ?? size, `${seconds.toFixed(1)} s`].filter(Boolean).join(' in ')}`;
     this.#output.write(this.#output.isTTY ? `\r\x1b[2K${line}\n` : `${line}\n`);
   }
 

@@ -14,7 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { appletNames, busyboxApplets } from '../../scripts/guest-assets/busybox-applets.ts';
 import { gzipDeterministic } from '../../scripts/guest-assets/builder.ts';
 import { DEFAULT_RETRY_POLICY, downloadVerified } from '../../scripts/guest-assets/download.ts';
-import { silentProgress } from '../../scripts/guest-assets/progress.ts';
+import { TerminalProgress, silentProgress } from '../../scripts/guest-assets/progress.ts';
 import { publishFiles } from '../../scripts/guest-assets/publish.ts';
 import { debianArchiveKeys, verifyInRelease } from '../../scripts/guest-assets/signature.ts';
 import { fakeBusybox } from './support/fake-archive.ts';
@@ -130,5 +130,26 @@ describe('publishFiles', () => {
     await publishFiles(out, new Map([['a', new Uint8Array([1])]]), 'STAMP', 'x\n');
     expect(existsSync(dead)).toBe(false);
     expect(existsSync(alive)).toBe(true);
+  });
+});
+
+describe('TerminalProgress', () => {
+  it('prints a line when a step begins and one with its size and time when it ends, in a log', () => {
+    let text = '';
+    const progress = new TerminalProgress('p: ', { write: (chunk: string) => (text += chunk) });
+    progress.begin('downloading k', 3 * 1024 * 1024);
+    progress.advance(3 * 1024 * 1024);
+    progress.end();
+    progress.note('done');
+    expect(text).toMatch(/^p: downloading k \(3\.0 MiB\)\.\.\.\np: downloading k: 3\.0 MiB in \d+\.\d s\np: done\n$/);
+  });
+
+  it('draws a bar with the bytes so far and the total on a terminal', () => {
+    let text = '';
+    const progress = new TerminalProgress('p: ', { write: (chunk: string) => (text += chunk), isTTY: true, columns: 200 });
+    progress.begin('downloading k', 2048);
+    expect(text).toContain('[------------------------] 0.0 KiB / 2.0 KiB');
+    progress.end();
+    expect(text).toContain('\r\x1b[2Kp: downloading k: 2.0 KiB in ');
   });
 });
