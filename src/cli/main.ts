@@ -13,6 +13,12 @@ import { mapCommand } from './commands/map.ts';
 import { readCommand } from './commands/read.ts';
 import { resizeCommand } from './commands/resize.ts';
 import { writeCommand } from './commands/write.ts';
+import { partitionsCommand } from './commands/partitions.ts';
+import { lsCommand } from './commands/ls.ts';
+import { catCommand } from './commands/cat.ts';
+import { putCommand } from './commands/put.ts';
+import { mkdirCommand } from './commands/mkdir.ts';
+import { rmCommand } from './commands/rm.ts';
 import { CliInterruptedError, CliUsageError, describeError } from './errors.ts';
 import { commandHelp, generalHelp } from './help.ts';
 import { printError, printLines } from './output.ts';
@@ -27,6 +33,12 @@ export const COMMANDS: readonly Command[] = [
   resizeCommand,
   readCommand,
   writeCommand,
+  partitionsCommand,
+  lsCommand,
+  catCommand,
+  putCommand,
+  mkdirCommand,
+  rmCommand,
 ];
 
 /** Exit status for errors (bad arguments, unreadable or invalid images, I/O failures). */

@@ -43,6 +43,7 @@ export class ExtVolume {
   readonly #cache = new Map<number, Uint8Array>();
   readonly #staged = new Map<number, { bytes: Uint8Array; kind: BlockKind }>();
   readonly #dirtyGroups = new Set<number>();
+  #data: Array<{ block: number; data: Uint8Array }> = [];
   #superDirty = false;
   #snapshot: { sb: Uint8Array; free: [number, number]; groups: Uint8Array[] } | null = null;
 
@@ -109,10 +110,12 @@ export class ExtVolume {
     this.counters.blocksRead += Math.ceil(target.byteLength / this.blockSize);
   }
 
-  /** Writes file data to block `block` (blocks free on disk until the commit) straight to the device. */
+  /**
+   * Queues file data for block `block` (free on disk until the commit). `data` is kept, not
+   * copied, until `commit()` writes it first of all, or `rollback()` drops it.
+   */
   writeData(block: number, data: Uint8Array): void {
-    if (!this.device.write) throw new FsCorruptionError('device is read-only');
-    this.device.write(block * this.blockSize, data);
+    this.#data.push({ block, data });
   }
 
   /** Reads inode `number`. */
@@ -141,7 +144,7 @@ export class ExtVolume {
 
   /** Writes every staged block to the device in the order for `shape`, then the superblock; flushes. */
   commit(shape: 'grow' | 'shrink', wtime: number): void {
-    if (!this.#superDirty && this.#staged.size === 0) {
+    if (!this.#superDirty && this.#staged.size === 0 && this.#data.length === 0) {
       this.#snapshot = null;
       return;
     }
@@ -149,6 +152,9 @@ export class ExtVolume {
     this.#stageSuperblock(wtime);
     const write = this.device.write;
     if (!write) throw new FsCorruptionError('device is read-only');
+    // File data first: it lands in blocks no metadata on disk points to yet.
+    for (const { block, data } of this.#data) write.call(this.device, block * this.blockSize, data);
+    this.#data = [];
     for (const kind of ORDER[shape]) {
       const blocks = [...this.#staged].filter(([, entry]) => entry.kind === kind).sort((a, b) => a[0] - b[0]);
       for (const [block, entry] of blocks) write.call(this.device, block * this.blockSize, entry.bytes);
@@ -164,6 +170,8 @@ export class ExtVolume {
 
   /** Drops every staged change and restores the superblock and descriptors seen at `begin()`. */
   rollback(): void {
+    this.#data = [];
+    this.#cache.clear();
     this.#staged.clear();
     this.#dirtyGroups.clear();
     this.#superDirty = false;

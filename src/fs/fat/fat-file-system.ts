@@ -216,7 +216,7 @@ export class FatFileSystem implements FileSystem {
     const block = new Uint8Array(g.clusterBytes);
     block.set(shortEntry(dotName('.'), ATTR.directory, cluster, 0, date, time), 0);
     block.set(shortEntry(dotName('..'), ATTR.directory, dir.cluster === this.#volume.rootCluster ? 0 : dir.cluster, 0, date, time), 32);
-    this.#volume.device.write!(clusterOffset(g, cluster), block);
+    this.#volume.writeData(clusterOffset(g, cluster), block);
     this.#addEntry(dir, name, ATTR.directory, cluster, 0, mtime, avoid);
   }
 
@@ -238,18 +238,18 @@ export class FatFileSystem implements FileSystem {
 
   #writeData(clusters: readonly number[], data: Uint8Array): void {
     const g = this.#volume.geometry;
-    const write = this.#volume.device.write!;
     let i = 0;
     while (i < clusters.length) {
       let j = i + 1;
       while (j < clusters.length && clusters[j] === clusters[j - 1]! + 1) j++;
       const from = i * g.clusterBytes;
       const to = Math.min(data.length, j * g.clusterBytes);
-      const padded = new Uint8Array((j - i) * g.clusterBytes);
-      if (to - from === padded.length) write.call(this.#volume.device, clusterOffset(g, clusters[i]!), data.subarray(from, to));
-      else {
-        padded.set(data.subarray(from, to));
-        write.call(this.#volume.device, clusterOffset(g, clusters[i]!), padded);
+      const whole = Math.floor((to - from) / g.clusterBytes) * g.clusterBytes;
+      if (whole > 0) this.#volume.writeData(clusterOffset(g, clusters[i]!), data.subarray(from, from + whole));
+      if (from + whole < to) {
+        const tail = new Uint8Array(g.clusterBytes);
+        tail.set(data.subarray(from + whole, to));
+        this.#volume.writeData(clusterOffset(g, clusters[i]!) + whole, tail);
       }
       i = j;
     }

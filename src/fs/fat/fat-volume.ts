@@ -24,6 +24,7 @@ export class FatVolume {
   readonly counters = { bytesRead: 0 };
   #dirs = new Map<number, FatDir>();
   #deferred: number[] = [];
+  #data: Array<{ offset: number; data: Uint8Array }> = [];
 
   constructor(device: BlockDevice) {
     this.device = device;
@@ -53,6 +54,11 @@ export class FatVolume {
     return this.geometry.type === 32 ? this.geometry.rootCluster : 0;
   }
 
+  /** Queues `data` (kept, not copied) for byte `offset` of clusters free on disk; written first at commit. */
+  writeData(offset: number, data: Uint8Array): void {
+    this.#data.push({ offset, data });
+  }
+
   /** Frees the chain from `cluster` when the operation commits. */
   freeChainLater(cluster: number): void {
     if (cluster !== 0) this.#deferred.push(cluster);
@@ -71,6 +77,9 @@ export class FatVolume {
     if (!write) throw new FsCorruptionError('device is read-only');
     for (const first of this.#deferred) for (const c of this.fat.chain(first)) this.fat.set(c, 0);
     this.#deferred = [];
+    // File data first: it lands in clusters no entry on disk points to yet.
+    for (const { offset, data } of this.#data) write.call(this.device, offset, data);
+    this.#data = [];
     const writeDirs = (): void => {
       for (const dir of this.#dirs.values()) {
         const sectors = new Map<number, Uint8Array>();
@@ -99,6 +108,7 @@ export class FatVolume {
     this.fat.rollback();
     this.#dirs.clear();
     this.#deferred = [];
+    this.#data = [];
   }
 
   /** Updates the FAT32 FSInfo free count and next-free hint, when the sector is valid. */
