@@ -3,6 +3,9 @@
 ; sector, writes the sector back and prints, on the screen and on COM1:
 ;   QEDISK-BOOT counter=<n>      (n in decimal, 1 on a fresh disk)
 ;   QEDISK-BOOT DONE             (or QEDISK-BOOT INT13-ERROR)
+; The assembled 512 bytes are checked in beside this file (boot-sector-test.bin), so building the
+; demo needs no assembler; after an edit run `nasm -f bin -o scripts/boot-sector-test.bin
+; scripts/boot-sector-test.asm` (test/guest-assets/pieces.test.ts checks the two agree).
 bits 16
 org 0x7c00
 

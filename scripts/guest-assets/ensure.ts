@@ -115,7 +115,8 @@ async function ensureLocked(options: EnsureOptions, parts: EnsureParts, memo: Pa
     const hash = recipeHash(repoRoot, GUEST_RECIPE);
     if (options.force || !isUpToDate(outDir, REQUIRED_GUEST_FILES, GUEST_STAMP, hash)) {
       const sources = {
-        init: readFileSync(join(repoRoot, 'scripts', 'guest-init.sh')),
+        // A Windows checkout may have turned the script's line ends into CRLF; the guest's shell needs LF.
+        init: new TextEncoder().encode(readFileSync(join(repoRoot, 'scripts', 'guest-init.sh'), 'utf8').replace(/\r\n/g, '\n')),
         bootSector: readFileSync(join(repoRoot, 'scripts', 'boot-sector-test.bin')),
       };
       const files = await buildGuestFiles(await packages(), sources, archive);
