@@ -3,18 +3,20 @@
  * Packages index, the index gives the SHA-256 of each .deb, and every file is checked against
  * its hash before use. Downloads go through the cache.
  */
-import { readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import type { DownloadCache } from './cache.ts';
 import { ARCHITECTURE, BUSYBOX_PACKAGE, COMPONENT, KERNEL_METAPACKAGE, LIMITS, SEABIOS_PACKAGE, SUITE, VGABIOS_PACKAGE } from './config.ts';
 import { decompressStream } from './decompress.ts';
 import { DEFAULT_RETRY_POLICY, GuestAssetsNotFoundError, type RetryPolicy, fetchBytes } from './download.ts';
-import { GuestAssetsLimitError } from './errors.ts';
+import { GuestAssetsLimitError, GuestAssetsNetworkError } from './errors.ts';
 import { type PackageRecord, findPackages, kernelPackageOf } from './packages-index.ts';
 import { type Progress, silentProgress } from './progress.ts';
 import { type IndexChoice, choosePackagesIndex, parseRelease } from './release.ts';
-import { debianArchiveKeys, verifyInRelease } from './signature.ts';
+import { type VerifiedRelease, debianArchiveKeys, verifyInRelease } from './signature.ts';
 
 /** Where and how to fetch. */
 export interface ArchiveOptions {
@@ -80,6 +82,29 @@ async function packagesText(options: ArchiveOptions, choice: IndexChoice, byHash
 }
 
 /**
+ * The verified InRelease of the suite: downloaded, or when the mirror cannot be reached, the last
+ * one this cache verified from the same mirror (its signature is checked again), so a rebuild
+ * works offline when every file it needs is cached.
+ */
+async function currentRelease(options: ArchiveOptions, mirror: string, keys: readonly string[], retry: RetryPolicy, progress: Progress): Promise<VerifiedRelease> {
+  const saved = join(options.cache.dir, `InRelease-${createHash('sha256').update(`${mirror}/${SUITE}`).digest('hex').slice(0, 16)}`);
+  let text: string;
+  try {
+    text = new TextDecoder().decode(await fetchBytes(`${mirror}/dists/${SUITE}/InRelease`, `InRelease of ${SUITE}`, LIMITS.releaseBytes, retry, progress));
+  } catch (error) {
+    const fallback = error instanceof GuestAssetsNetworkError && !(error instanceof GuestAssetsNotFoundError) ? await readFile(saved, 'utf8').catch(() => undefined) : undefined;
+    if (fallback === undefined) throw error;
+    progress.note(`${mirror} cannot be reached: using the InRelease verified on an earlier run`);
+    return verifyInRelease(fallback, keys);
+  }
+  const verified = await verifyInRelease(text, keys);
+  await mkdir(options.cache.dir, { recursive: true });
+  await writeFile(`${saved}.tmp`, text);
+  await rename(`${saved}.tmp`, saved);
+  return verified;
+}
+
+/**
  * Reads the signed InRelease of the suite, the Packages index it names, and finds the guest's
  * packages (the kernel metapackage resolved to its ABI package). Throws the build's typed errors.
  */
@@ -87,8 +112,8 @@ export async function resolvePackages(options: ArchiveOptions): Promise<Resolved
   const retry = options.retry ?? DEFAULT_RETRY_POLICY;
   const progress = options.progress ?? silentProgress;
   const mirror = trimMirror(options.mirror);
-  const inRelease = await fetchBytes(`${mirror}/dists/${SUITE}/InRelease`, `InRelease of ${SUITE}`, LIMITS.releaseBytes, retry, progress);
-  const verified = await verifyInRelease(new TextDecoder().decode(inRelease), options.trustedKeys ?? debianArchiveKeys());
+  const keys = options.trustedKeys ?? debianArchiveKeys();
+  const verified = await currentRelease(options, mirror, keys, retry, progress);
   const release = parseRelease(verified.text);
   const text = await packagesText(options, choosePackagesIndex(release, COMPONENT, ARCHITECTURE), release.acquireByHash);
   const first = findPackages(text, [KERNEL_METAPACKAGE, BUSYBOX_PACKAGE, SEABIOS_PACKAGE, VGABIOS_PACKAGE]);

@@ -159,4 +159,18 @@ describe('the guest build against a fake mirror', () => {
     }
     expect(new Map(filesUnder(opts.outDir).map((name) => [name, sha256(readFileSync(join(opts.outDir, name)))]))).toEqual(before);
   });
+
+  it('rebuilds from the cache while the mirror is down, with the InRelease verified on an earlier run', async () => {
+    const online = options('offline-1');
+    await ensureGuestAssets(online, 'guest');
+    const offline = options('offline-2', online.cacheDir);
+    mirror.faults.set('dists/bookworm/InRelease', 'unavailable');
+    try {
+      await ensureGuestAssets(offline, 'guest');
+      await expect(ensureGuestAssets(options('offline-3'), 'guest')).rejects.toMatchObject({ name: 'GuestAssetsNetworkError' });
+    } finally {
+      mirror.faults.delete('dists/bookworm/InRelease');
+    }
+    expect(readFileSync(join(offline.outDir, 'sha256sums.txt'), 'utf8')).toBe(readFileSync(join(online.outDir, 'sha256sums.txt'), 'utf8'));
+  });
 });
