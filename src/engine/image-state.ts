@@ -1,9 +1,10 @@
 /**
  * The mutable state of one open QED image and the metadata operations the data paths share:
  * table lookup through the L2 cache, cluster reservation, table updates in QEMU's order, header
- * rewrites and the need-check bit. Internal to the engine.
+ * rewrites, the need-check bit, and the neutralizing of references past the end of the file
+ * before the first write. Internal to the engine.
  */
-import { FEATURE_NEED_CHECK, HEADER_STRUCT_SIZE_BYTES } from '../qed/constants.ts';
+import { FEATURE_NEED_CHECK, HEADER_STRUCT_SIZE_BYTES, L2_ENTRY_ZERO } from '../qed/constants.ts';
 import { QedCorruptionError } from '../qed/errors.ts';
 import { type Geometry, isValidTableOffset, roundDownToCluster } from '../qed/geometry.ts';
 import { type QedHeader, encodeHeader, needsCheck } from '../qed/header.ts';
@@ -13,9 +14,6 @@ import { L2Cache } from './l2-cache.ts';
 import { scanReferences } from './reference-scan.ts';
 import { type SyncFile, readFully, writeFully } from './sync-file.ts';
 import type { IoStats } from './types.ts';
-
-/** How far past the end of the file a reference may point before allocation refuses (16 GiB). */
-const MAX_REFERENCE_OVERHANG_BYTES = 16 * 1024 ** 3;
 
 /** Guest-visible I/O counters kept by the data paths (the L2 cache keeps its own). */
 export type IoCounters = Omit<IoStats, 'l2Cache'>;
@@ -38,7 +36,10 @@ export class ImageState {
   /** Allocated data clusters, once counted (null until then). */
   allocatedClusters: number | null = null;
   #scratch = new Uint8Array(0);
+  /** Set by `prepareForWrites` until a repair or a reopen. */
   #referencesScanned = false;
+  /** L1 indices whose table lies (partly) past the end of the file; allocation is refused while any remain. */
+  #danglingTables: number[] = [];
 
   constructor(file: SyncFile, header: QedHeader, geometry: Geometry, l2CacheBytes: number | undefined) {
     this.file = file;
@@ -87,14 +88,65 @@ export class ImageState {
   }
 
   /**
-   * Reserves `clusters` clusters at the end of the file and returns their file offset. The first
-   * reservation of a session moves the allocation pointer past every existing reference.
+   * Run before the first write of a session (and again after a repair): counts the allocated
+   * clusters and makes every L2 entry that points at or past the end of the file a zero
+   * cluster (entry 1), which reads exactly as before (such entries read as zeros). New clusters
+   * are appended at the end of the file, so those entries would otherwise come to name new data
+   * (a cross-link) as the file grows, and nothing they hold decides where new clusters go.
+   * Tables that lie past the end are only counted: `reserve` then refuses to allocate.
+   * Runs before the write path reads any table, so no caller holds a stale copy of one.
+   */
+  prepareForWrites(): void {
+    if (this.#referencesScanned) return;
+    const scan = scanReferences(this);
+    let neutralized = 0;
+    for (const [l1Index, indices] of scan.danglingEntries) {
+      this.#setToZeroClusters(l1Index, indices);
+      neutralized += indices.length;
+    }
+    this.allocatedClusters = scan.allocatedClusters - neutralized;
+    this.#danglingTables = scan.danglingTables;
+    this.#referencesScanned = true;
+  }
+
+  /** Forgets what `prepareForWrites` found (after a repair rewrote the tables). */
+  forgetReferenceScan(): void {
+    this.#referencesScanned = false;
+    this.#danglingTables = [];
+  }
+
+  /**
+   * Reserves `clusters` clusters at the end of the file and returns their file offset. Throws
+   * `QedCorruptionError` while an L1 entry names a table past the end of the file: growing the
+   * file would turn new data into that table.
    */
   reserve(clusters: number): number {
-    if (!this.#referencesScanned) this.#skipPastReferences();
+    if (!this.#referencesScanned) throw new Error('engine bug: reserve() before prepareForWrites()');
+    if (this.#danglingTables.length > 0) {
+      throw new QedCorruptionError(
+        `${this.#danglingTables.length} L1 entries (first: ${this.#danglingTables[0]}) point at L2 tables past the end of the ${this.fileEnd}-byte file; repair the image (qedisk check --repair) before writing new data`,
+      );
+    }
     const offset = this.fileEnd;
     this.fileEnd += clusters * this.geometry.clusterSize;
     return offset;
+  }
+
+  /** Sets entries `indices` (ascending) of L1 slot `l1Index`'s table to 1, writing the sectors they span once. */
+  #setToZeroClusters(l1Index: number, indices: number[]): void {
+    const table = this.tableFor(l1Index);
+    const first = indices[0];
+    const last = indices[indices.length - 1];
+    if (!table || first === undefined || last === undefined) return;
+    const range = Table.sectorRange(first, last - first + 1);
+    const previous = table.bytes.slice(range.start, range.start + range.length);
+    for (const index of indices) table.set(index, L2_ENTRY_ZERO);
+    try {
+      writeFully(this.file, table.bytes.subarray(range.start, range.start + range.length), this.l1.get(l1Index) + range.start);
+    } catch (error) {
+      table.bytes.set(previous, range.start);
+      throw error;
+    }
   }
 
   /**
@@ -136,17 +188,6 @@ export class ImageState {
     this.io.tablesAllocated++;
     this.cache.put(tableOffset, fresh);
     return fresh;
-  }
-
-  #skipPastReferences(): void {
-    const scan = scanReferences(this);
-    this.#referencesScanned = true;
-    this.allocatedClusters = scan.allocatedClusters;
-    if (scan.highestReferenceEnd <= this.fileEnd) return;
-    if (scan.highestReferenceEnd - this.fileEnd > MAX_REFERENCE_OVERHANG_BYTES) {
-      throw new QedCorruptionError(`table entries point up to ${scan.highestReferenceEnd} bytes, far past the ${this.fileEnd}-byte file; repair the image (qedisk check --repair) before writing`);
-    }
-    this.fileEnd = scan.highestReferenceEnd;
   }
 
   /** Sets the need-check bit on disk (and flushes) unless it is already set. */

@@ -124,9 +124,10 @@ export class QedImage implements BlockReader {
 
   /** Reads a range already checked to lie inside the disk. */
   #read(target: Uint8Array, offset: number): void {
+    readRange(this.#state, target, offset);
+    // Counted on success: a request re-run after a BackingDataPendingError counts once.
     this.#state.io.reads++;
     this.#state.io.bytesRead += target.byteLength;
-    readRange(this.#state, target, offset);
   }
 
   /**
@@ -136,9 +137,10 @@ export class QedImage implements BlockReader {
   write(offset: number, data: Uint8Array): void {
     this.#assertWritable();
     this.#assertRange(offset, data.byteLength);
+    this.#state.prepareForWrites();
+    writeRange(this.#state, data, offset);
     this.#state.io.writes++;
     this.#state.io.bytesWritten += data.byteLength;
-    writeRange(this.#state, data, offset);
   }
 
   /**
@@ -153,11 +155,12 @@ export class QedImage implements BlockReader {
     const end = offset + length;
     const alignedStart = Math.min(Math.ceil(offset / cs) * cs, end);
     const alignedEnd = end === this.size ? end : Math.max(Math.floor(end / cs) * cs, alignedStart);
-    this.#state.io.writes++;
-    this.#state.io.bytesWritten += length;
+    this.#state.prepareForWrites();
     writeZeroData(this.#state, offset, alignedStart - offset);
     forEachTableChunk(this.geometry, alignedStart, alignedEnd - alignedStart, (l1Index, start, chunkEnd) => zeroClusters(this.#state, l1Index, start, chunkEnd));
     writeZeroData(this.#state, alignedEnd, end - alignedEnd);
+    this.#state.io.writes++;
+    this.#state.io.bytesWritten += length;
   }
 
   /**
@@ -262,6 +265,7 @@ export class QedImage implements BlockReader {
     const first = checkImage(subject, true);
     state.cache.clear();
     state.allocatedClusters = null;
+    state.forgetReferenceScan();
     const second = checkImage(subject, false);
     this.#corruptionRemains = second.corruptions > 0 || second.checkErrors > 0;
     if (!this.#corruptionRemains && state.needCheckOnDisk) this.#clearNeedCheck();

@@ -1,47 +1,72 @@
 /**
- * One pass over every L2 table: how many clusters hold data, and where the highest reference
- * ends. The allocator starts past that end, so an image whose file was cut short (entries past
- * its end, QEMU 7.2 defect 7) never gets new data cross-linked onto an old reference.
+ * One pass over the L1 table and every readable L2 table: how many clusters hold data, and which
+ * references point at or past the end of the file ("dangling": a file cut short, QEMU 7.2's
+ * over-allocation, or damage). New clusters are appended at the end of the file, so a dangling
+ * reference would become a cross-link the moment the file grows over it; the write path
+ * neutralizes them first (see `ImageState.prepareForWrites`).
  */
 import { L2_ENTRY_UNALLOCATED, L2_ENTRY_ZERO } from '../qed/constants.ts';
-import { isValidTableOffset } from '../qed/geometry.ts';
+import { type Geometry, isBeyondEnd, isValidTableOffset } from '../qed/geometry.ts';
 import { Table } from '../qed/table.ts';
-import type { ImageState } from './image-state.ts';
-import { readFully } from './sync-file.ts';
+import type { L2Cache } from './l2-cache.ts';
+import { type SyncFile, readFully } from './sync-file.ts';
+
+/** What the scan needs of an open image. */
+export interface ReferenceScanSubject {
+  readonly file: SyncFile;
+  readonly geometry: Geometry;
+  /** The in-memory L1 table. */
+  readonly l1: Table;
+  /** Tables already in memory are taken from here instead of the file. */
+  readonly cache: L2Cache;
+  /** The allocation pointer: the file's length rounded down to whole clusters, in bytes. */
+  readonly fileEnd: number;
+}
 
 /** What `scanReferences` finds. */
 export interface ReferenceScan {
-  /** L2 entries that reference data (neither 0 nor 1). */
+  /** L2 entries that reference data (neither 0 nor 1), dangling ones included. */
   allocatedClusters: number;
-  /** End, in bytes, of the highest well-formed cluster or table reference (0 when none). */
-  highestReferenceEnd: number;
+  /**
+   * Well-formed L2 entries at or past `fileEnd` (they read as zeros), by L1 index: the L2
+   * indices of each. Only tables that lie wholly inside the file are examined.
+   */
+  danglingEntries: Map<number, number[]>;
+  /** L1 indices whose well-formed table offset reaches at or past `fileEnd`. */
+  danglingTables: number[];
 }
 
 /** Scans the L1 table and every readable L2 table, reading tables the cache lacks directly. */
-export function scanReferences(state: ImageState): ReferenceScan {
-  const { geometry, l1 } = state;
-  const { clusterSize, tableBytes } = geometry;
-  const headerEnd = geometry.headerClusters * clusterSize;
-  const wellFormed = (offset: number): boolean => Number.isFinite(offset) && offset % clusterSize === 0 && offset >= headerEnd;
-  const scratch = Table.empty(tableBytes);
-  let allocatedClusters = 0;
-  let highestReferenceEnd = 0;
+export function scanReferences(subject: ReferenceScanSubject): ReferenceScan {
+  const { geometry, l1, fileEnd } = subject;
+  const scratch = Table.empty(geometry.tableBytes);
+  const scan: ReferenceScan = { allocatedClusters: 0, danglingEntries: new Map(), danglingTables: [] };
   for (let i = 0; i < l1.entryCount; i++) {
     const tableOffset = l1.get(i);
-    if (tableOffset === 0 || !wellFormed(tableOffset)) continue;
-    highestReferenceEnd = Math.max(highestReferenceEnd, tableOffset + tableBytes);
-    if (!isValidTableOffset(geometry, tableOffset, state.fileEnd)) continue;
-    let table = state.cache.get(tableOffset);
+    if (tableOffset === 0) continue;
+    if (!isValidTableOffset(geometry, tableOffset, fileEnd)) {
+      // A table that starts or ends past the end of the file: growing the file would give its
+      // clusters to new data while the L1 entry still names them as a table.
+      if (isBeyondEnd(geometry, tableOffset, fileEnd) || isBeyondEnd(geometry, tableOffset + geometry.tableBytes - geometry.clusterSize, fileEnd)) {
+        scan.danglingTables.push(i);
+      }
+      continue;
+    }
+    let table = subject.cache.get(tableOffset);
     if (!table) {
-      readFully(state.file, scratch.bytes, tableOffset);
+      readFully(subject.file, scratch.bytes, tableOffset);
       table = scratch;
     }
+    let dangling: number[] | undefined;
     for (let j = 0; j < table.entryCount; j++) {
       const entry = table.get(j);
       if (entry === L2_ENTRY_UNALLOCATED || entry === L2_ENTRY_ZERO) continue;
-      allocatedClusters++;
-      if (wellFormed(entry)) highestReferenceEnd = Math.max(highestReferenceEnd, entry + clusterSize);
+      scan.allocatedClusters++;
+      if (!isBeyondEnd(geometry, entry, fileEnd)) continue;
+      dangling ??= [];
+      dangling.push(j);
     }
+    if (dangling) scan.danglingEntries.set(i, dangling);
   }
-  return { allocatedClusters, highestReferenceEnd };
+  return scan;
 }

@@ -5,7 +5,9 @@
 import { MemoryFile } from '../../src/backends/memory-file.ts';
 import { QedImage } from '../../src/engine/qed-image.ts';
 import { QedError } from '../../src/qed/errors.ts';
+import { RecordingFile } from '../support/recording-file.ts';
 import type { Random } from './mutate.ts';
+import { assertWithin, countReferencedTables, limitsFor, measure } from './work-bounds.ts';
 
 /** What happened in one case. */
 export type CaseOutcome = 'opened' | 'rejected';
@@ -21,9 +23,11 @@ export function runCase(bytes: Uint8Array, random: Random): CaseOutcome {
   let opened = false;
   for (const readOnly of [true, false]) {
     try {
-      const image = QedImage.open(new MemoryFile(bytes), { readOnly, resolveBacking: smallBacking, l2CacheBytes: 1024 * 1024 });
+      const memory = new MemoryFile(bytes);
+      const file = new RecordingFile(memory);
+      const image = QedImage.open(file, { readOnly, resolveBacking: smallBacking, l2CacheBytes: 1024 * 1024 });
       opened = true;
-      exercise(image, random, readOnly);
+      exercise(image, random, readOnly, { memory, file });
       image.close();
     } catch (error) {
       if (!(error instanceof QedError)) throw error;
@@ -32,8 +36,17 @@ export function runCase(bytes: Uint8Array, random: Random): CaseOutcome {
   return opened ? 'opened' : 'rejected';
 }
 
-/** Reads (twice, comparing), writes, maps and checks an opened image; QedErrors are fine. */
-function exercise(image: QedImage, random: Random, readOnly: boolean): void {
+/** The image's file, metered, and the memory under it (for reading the L1 without counting). */
+interface MeteredImageFile {
+  memory: MemoryFile;
+  file: RecordingFile;
+}
+
+/**
+ * Reads (twice, comparing), writes, maps and checks an opened image; QedErrors are fine. Every
+ * read, write and zero write must stay within `limitsFor` its request, whether it succeeds or not.
+ */
+function exercise(image: QedImage, random: Random, readOnly: boolean, metered: MeteredImageFile): void {
   const attempt = (action: () => void): void => {
     try {
       action();
@@ -41,13 +54,22 @@ function exercise(image: QedImage, random: Random, readOnly: boolean): void {
       if (!(error instanceof QedError)) throw error;
     }
   };
+  const bounded = (what: string, offset: number, length: number, request: () => void): void => {
+    const referencedTables = countReferencedTables(metered.memory, image.geometry.tableBytes);
+    const { cost, error } = measure(metered.file, request);
+    assertWithin(`${what} of [${offset}, +${length})`, cost, limitsFor(image, referencedTables, cost.sizeBefore, offset, length));
+    if (error !== undefined && !(error instanceof QedError)) throw error;
+  };
   for (let i = 0; i < 4; i++) {
     const offset = Math.floor(random() * image.size);
     const length = Math.min(image.size - offset, Math.floor(random() * MAX_REQUEST_BYTES));
-    attempt(() => {
-      const first = image.read(offset, length);
+    let first: Uint8Array | null = null;
+    bounded('a read', offset, length, () => {
+      first = image.read(offset, length);
+    });
+    bounded('a second read', offset, length, () => {
       const second = image.read(offset, length);
-      if (Buffer.compare(first, second) !== 0) throw new Error(`two reads of [${offset}, +${length}) differ`);
+      if (first !== null && Buffer.compare(first, second) !== 0) throw new Error(`two reads of [${offset}, +${length}) differ`);
     });
   }
   attempt(() => void image.info());
@@ -61,10 +83,12 @@ function exercise(image: QedImage, random: Random, readOnly: boolean): void {
   const offset = Math.floor(random() * image.size);
   const length = Math.min(image.size - offset, Math.floor(random() * MAX_REQUEST_BYTES));
   const data = new Uint8Array(length).fill(0xc3);
+  bounded('a write', offset, length, () => image.write(offset, data));
   attempt(() => {
-    image.write(offset, data);
     // Shared clusters (unfixable corruption) may legitimately alias parts of the range.
     if (clean && Buffer.compare(image.read(offset, length), data) !== 0) throw new Error(`a write of [${offset}, +${length}) to a repaired image did not read back`);
   });
-  attempt(() => image.writeZeroes(Math.floor((random() * image.size) / 2), Math.floor(random() * MAX_REQUEST_BYTES)));
+  const zeroOffset = Math.floor((random() * image.size) / 2);
+  const zeroLength = Math.min(image.size - zeroOffset, Math.floor(random() * MAX_REQUEST_BYTES));
+  bounded('a zero write', zeroOffset, zeroLength, () => image.writeZeroes(zeroOffset, zeroLength));
 }

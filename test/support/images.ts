@@ -37,3 +37,10 @@ export function l2EntryOf(bytes: Uint8Array, l1Offset: number, l1Index: number, 
   const l2Offset = Number(view.getBigUint64(l1Offset + 8 * l1Index, true));
   return Number(view.getBigUint64(l2Offset + 8 * l2Index, true));
 }
+
+/** A copy of `bytes` with the little-endian u64 at byte `at` set to `value`. */
+export function withU64(bytes: Uint8Array, at: number, value: bigint): Uint8Array {
+  const copy = bytes.slice();
+  new DataView(copy.buffer).setBigUint64(at, value, true);
+  return copy;
+}

@@ -1,4 +1,4 @@
-/** A `SyncFile` wrapper that records every call, for asserting write order in tests. */
+/** A `SyncFile` wrapper that records every call and counts bytes, for asserting write order and work in tests. */
 import type { FileRange, SyncFile } from '../../src/engine/sync-file.ts';
 
 /** One recorded call. */
@@ -7,6 +7,10 @@ export type FileCall = { op: 'write'; at: number; length: number } | { op: 'flus
 /** Records writes, flushes and truncates made through it; reads pass straight through. */
 export class RecordingFile implements SyncFile {
   readonly calls: FileCall[] = [];
+  /** Bytes returned by `read` calls so far. */
+  bytesRead = 0;
+  /** Bytes passed to `write` calls so far. */
+  bytesWritten = 0;
   readonly #inner: SyncFile;
 
   constructor(inner: SyncFile) {
@@ -14,10 +18,13 @@ export class RecordingFile implements SyncFile {
   }
 
   read(buffer: Uint8Array, range: FileRange): number {
-    return this.#inner.read(buffer, range);
+    const read = this.#inner.read(buffer, range);
+    this.bytesRead += read;
+    return read;
   }
   write(buffer: Uint8Array, range: FileRange): number {
     this.calls.push({ op: 'write', at: range.at, length: buffer.byteLength });
+    this.bytesWritten += buffer.byteLength;
     return this.#inner.write(buffer, range);
   }
   getSize(): number {
