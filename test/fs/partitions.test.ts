@@ -76,11 +76,12 @@ describe('readPartitionTable, against sfdisk and sgdisk', () => {
       const actual = table.partitions.find((p) => p.number === Number(expected.node.replace(/.*\.img/, '')))!;
       expect(actual).toMatchObject({ start: expected.start * 512, size: expected.size * 512, type: expected.type.toLowerCase(), uuid: expected.uuid!.toLowerCase(), name: expected.name });
     }
-    bytes[512 + 100] ^= 0xff;
-    bytes[512 + 16] ^= 0x01;
+    const flip = (at: number): void => void bytes.writeUInt8(bytes.readUInt8(at) ^ 0x01, at);
+    flip(512 + 100);
+    flip(512 + 16);
     const fromBackup = readPartitionTable(new MemoryDevice(bytes));
     expect(fromBackup.partitions).toEqual(table.partitions);
-    bytes[bytes.length - 512 + 16] ^= 0x01;
+    flip(bytes.length - 512 + 16);
     expect(() => readPartitionTable(new MemoryDevice(bytes))).toThrow(expect.objectContaining({ name: 'FsPartitionTableError' }));
   });
 
