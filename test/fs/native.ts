@@ -158,7 +158,8 @@ export function fsckFatClean(image: string): string {
 /** Everything mcopy extracts from the FAT image (`mcopy -s ::/`), as a tree. */
 export function mtoolsTree(image: string): Map<string, TreeNode> {
   const out = scratch('qedisk-mcopy-');
-  run('mcopy', ['-n', '-s', '-i', image, '::/*', out], undefined);
+  if (run('mdir', ['-b', '-i', image, '::/']).toString().trim() === '') return new Map();
+  run('mcopy', ['-n', '-s', '-i', image, '::/*', out]);
   return readHostTree(out);
 }
 
