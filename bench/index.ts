@@ -77,6 +77,7 @@ try {
   if (only === undefined || only === 'convert') {
     log('measuring convert ...');
     lines.push(...convertLines(work, sparseQed, sourceRaw, imageSize, repeats));
+    lines.push(...(await import('./formats-bench.ts')).formatsLines(work, sourceRaw, imageSize, repeats));
   }
   if (only === undefined || only === 'engine') {
     log('measuring engine ...');

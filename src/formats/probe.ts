@@ -43,7 +43,7 @@ function isFixedVhd(file: SyncFile): boolean {
   if (!hasAscii(tail, 0, 'conectix')) return false;
   try {
     const footer = decodeVhdFooter(tail);
-    return footer.diskType === 'fixed' && footer.currentSize === fileSize - VHD_FOOTER_BYTES;
+    return footer.checksumValid && footer.diskType === 'fixed' && footer.currentSize === fileSize - VHD_FOOTER_BYTES;
   } catch {
     return false;
   }

@@ -2,6 +2,7 @@
  * The output of `convert`: a new sparse QED image, a qcow2 image (optionally compressed) or a
  * sparse raw file. None is synced to stable storage (see `unsynced-file.ts`).
  */
+import { deflateRawSync } from 'node:zlib';
 import { NodeFile } from '../../backends/node-file.ts';
 import { QedImage } from '../../engine/qed-image.ts';
 import { writeFully } from '../../engine/sync-file.ts';
@@ -62,7 +63,7 @@ export function qcow2Sink(path: string, size: number, options: Qcow2SinkOptions)
   const file = NodeFile.open(path, 'create');
   let writer: Qcow2Writer;
   try {
-    writer = new Qcow2Writer(file, size, options);
+    writer = new Qcow2Writer(file, size, { ...options, deflate: (cluster) => deflateRawSync(cluster, { level: 6 }) });
   } catch (error) {
     file.close();
     throw error;

@@ -22,7 +22,7 @@ export function crc32c(bytes: Uint8Array, skipAt = -1): number {
   const lookup = table;
   let crc = 0xffffffff;
   for (let i = 0; i < bytes.byteLength; i++) {
-    const byte = i >= skipAt && i < skipAt + 4 ? 0 : bytes[i]!;
+    const byte = skipAt >= 0 && i >= skipAt && i < skipAt + 4 ? 0 : bytes[i]!;
     crc = lookup[(crc ^ byte) & 0xff]! ^ (crc >>> 8);
   }
   return (crc ^ 0xffffffff) >>> 0;

@@ -14,13 +14,19 @@ const INPUT_PIECE_BYTES = 8 * 1024;
 /** Thrown inside the decoder's callback when a stream produces more than its output holds. */
 class OutputFull extends Error {}
 
+/** Counters `inflateRawInto` fills in when given them. */
+export interface InflateStats {
+  /** Compressed bytes handed to the decoder. */
+  inputBytes: number;
+}
+
 /**
  * Decodes the raw DEFLATE stream at the start of `input` into `output`, stopping when `output`
  * is full (bytes after that, and anything after the stream's end, are ignored). Returns the
  * bytes produced. Throws `ImageCorruptionError` when the stream is invalid, or when `exact` and
  * it ends before filling `output` (a qcow2 compressed cluster must inflate to a whole cluster).
  */
-export function inflateRawInto(input: Uint8Array, output: Uint8Array, what: string, exact = true): number {
+export function inflateRawInto(input: Uint8Array, output: Uint8Array, what: string, exact = true, stats?: InflateStats): number {
   let produced = 0;
   const decoder = new Inflate((chunk) => {
     const room = output.byteLength - produced;
@@ -30,6 +36,7 @@ export function inflateRawInto(input: Uint8Array, output: Uint8Array, what: stri
   try {
     for (let at = 0; at < input.byteLength && produced < output.byteLength; at += INPUT_PIECE_BYTES) {
       const end = Math.min(input.byteLength, at + INPUT_PIECE_BYTES);
+      if (stats) stats.inputBytes += end - at;
       decoder.push(input.subarray(at, end), end === input.byteLength);
     }
   } catch (error) {

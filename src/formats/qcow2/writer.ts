@@ -19,6 +19,12 @@ export interface Qcow2WriterOptions {
   clusterSize?: number;
   /** Deflate each cluster (kept uncompressed when that does not shrink it). Default false. */
   compressed?: boolean;
+  /**
+   * Raw DEFLATE compressor for `compressed` (default: fflate at level 6). Node callers may pass
+   * `zlib.deflateRawSync`, which is several times faster; any raw DEFLATE stream QEMU inflates
+   * in one call is valid.
+   */
+  deflate?: (cluster: Uint8Array) => Uint8Array;
 }
 
 /** What a finished qcow2 file holds. */
@@ -49,6 +55,7 @@ export class Qcow2Writer {
   readonly #out: SyncFile;
   readonly #clusterBits: number;
   readonly #compressed: boolean;
+  readonly #deflate: (cluster: Uint8Array) => Uint8Array;
   readonly #l1: Uint8Array;
   readonly #l2EntriesPerTable: number;
   /** Refcount of each host cluster so far (grown on demand). */
@@ -72,10 +79,11 @@ export class Qcow2Writer {
     this.clusterSize = clusterSize;
     this.#clusterBits = clusterBits;
     this.#compressed = options.compressed ?? false;
+    this.#deflate = options.deflate ?? ((cluster) => deflateSync(cluster, { level: 6 }));
     this.size = Math.ceil(size / 512) * 512;
     this.#l2EntriesPerTable = clusterSize / 8;
     const l1Size = Math.ceil(this.size / (clusterSize * this.#l2EntriesPerTable));
-    const l1Clusters = Math.max(1, Math.ceil((l1Size * 8) / clusterSize));
+    const l1Clusters = Math.ceil((l1Size * 8) / clusterSize);
     this.#l1 = new Uint8Array(l1Clusters * clusterSize);
     for (let cluster = 0; cluster <= l1Clusters; cluster++) this.#reference(cluster);
     this.#cursor = (1 + l1Clusters) * clusterSize;
@@ -83,15 +91,17 @@ export class Qcow2Writer {
 
   /**
    * Stores `data` (not kept) at guest `offset`, a multiple of the cluster size at or after the
-   * end of the previous write; `data` is whole clusters except at the end of the disk. All-zero
+   * end of the previous write; `data` is whole clusters except in the disk's last cluster. All-zero
    * clusters are skipped. Throws `QedArgumentError` for out-of-order or misaligned writes.
    */
   write(offset: number, data: Uint8Array): void {
     const cs = this.clusterSize;
-    if (offset % cs !== 0 || offset < this.#nextGuest || offset + data.byteLength > this.size || (data.byteLength % cs !== 0 && offset + data.byteLength !== this.size)) {
+    const end = offset + data.byteLength;
+    const reachesLastCluster = Math.ceil(end / cs) * cs >= this.size;
+    if (offset % cs !== 0 || offset < this.#nextGuest || end > this.size || (data.byteLength % cs !== 0 && !reachesLastCluster)) {
       throw new QedArgumentError(`qcow2 writes must be whole clusters in ascending order (got ${data.byteLength} bytes at ${offset})`);
     }
-    this.#nextGuest = offset + data.byteLength;
+    this.#nextGuest = end;
     let runStart = -1;
     const flushRun = (end: number): void => {
       if (runStart >= 0) this.#writePlain(offset + runStart, data.subarray(runStart, end));
@@ -160,7 +170,7 @@ export class Qcow2Writer {
   #writeCompressed(guest: number, cluster: Uint8Array): void {
     const cs = this.clusterSize;
     const whole = cluster.byteLength === cs ? cluster : padded(cluster, cs);
-    const packed = deflateSync(whole, { level: 6 });
+    const packed = this.#deflate(whole);
     if (packed.byteLength >= cs) {
       this.#writePlain(guest, cluster);
       return;
