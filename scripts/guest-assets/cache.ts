@@ -5,11 +5,14 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type RetryPolicy, downloadVerified } from './download.ts';
 import type { Progress } from './progress.ts';
 import type { FileDigest } from './release.ts';
+
+/** A partial download untouched this long (milliseconds) belongs to a run that died. */
+const STALE_PART_MS = 60 * 60 * 1000;
 
 /** SHA-256 (lower-case hex) of the file at `path`, read as a stream; `onBytes` sees each chunk's size. */
 export async function hashFile(path: string, onBytes: (bytes: number) => void = () => {}): Promise<string> {
@@ -52,7 +55,18 @@ export class DownloadCache {
     }
     if (existing) await rm(path, { force: true });
     await mkdir(join(this.dir, 'sha256'), { recursive: true });
+    await this.#removeStaleParts(expected.sha256);
     await downloadVerified(url, label, expected, path, policy, progress);
     return { path, fromCache: false };
+  }
+
+  /** Deletes partial downloads of `sha256` left by runs that died (untouched for an hour). */
+  async #removeStaleParts(sha256: string): Promise<void> {
+    const folder = join(this.dir, 'sha256');
+    for (const name of await readdir(folder)) {
+      if (!name.startsWith(`${sha256}.part-`)) continue;
+      const info = await stat(join(folder, name)).catch(() => undefined);
+      if (info && Date.now() - info.mtimeMs > STALE_PART_MS) await rm(join(folder, name), { force: true });
+    }
   }
 }

@@ -4,7 +4,7 @@
  * Packages are resolved once per run and only when something must be built.
  */
 import { readFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type ArchiveOptions, type ResolvedPackages, resolvePackages } from './archive.ts';
 import { buildBaseFile, buildGuestFiles } from './builder.ts';
@@ -36,7 +36,7 @@ export const BASE_RECIPE = [
   'src/fs/path.ts',
   'src/qed/errors.ts',
 ] as const;
-/** The lock file that lets one build at a time work on an output folder (beside it). */
+/** The lock file that lets one build at a time work on an output folder (inside it: git-ignored with it). */
 const LOCK_NAME = '.build.lock';
 /** How long a build waits for another one to finish, in milliseconds. */
 const LOCK_TIMEOUT_MS = 15 * 60 * 1000;
@@ -97,7 +97,7 @@ export type EnsureParts = 'all' | 'guest' | 'base';
 export async function ensureGuestAssets(options: EnsureOptions = {}, parts: EnsureParts = 'all', memo: PackagesMemo = {}): Promise<EnsureReport> {
   const { outDir, archive } = settle(options);
   const onWait = () => archive.progress?.note('waiting for another build of the guest files to finish');
-  return withLock(join(outDir, '..', `${basename(outDir)}${LOCK_NAME}`), LOCK_TIMEOUT_MS, onWait, () => ensureLocked(options, parts, memo));
+  return withLock(join(outDir, LOCK_NAME), LOCK_TIMEOUT_MS, onWait, () => ensureLocked(options, parts, memo));
 }
 
 /** Packages resolved by one call, for the next call of the same run to reuse (pass the same object). */
