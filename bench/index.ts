@@ -83,6 +83,7 @@ try {
     log('measuring engine ...');
     lines.push(...engineLines(work, filledQed, emptyQed, imageSize, repeats));
   }
+  if (only === undefined || only === 'fs') lines.push(...(log('measuring file systems (64 MiB file vs debugfs and mcopy) ...'), (await import('./fs-bench.ts')).fsLines(work, repeats)));
   if (only === undefined || only === 'browser') {
     log('measuring the browser stack (page -> Comlink -> worker -> engine -> OPFS) ...');
     lines.push(...(await stackLines()));

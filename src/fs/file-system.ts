@@ -58,6 +58,22 @@ export interface WriteFileOptions extends CreateOptions {
   sparse?: boolean;
 }
 
+/** Where the bytes of a file to write come from, read in chunks while the write commits. */
+export interface DataSource {
+  /** Total bytes. */
+  readonly size: number;
+  /** Fills all of `target` with the bytes at `offset`. */
+  read(offset: number, target: Uint8Array): void;
+}
+
+/** An open file for reading: its layout is resolved once; do not keep it across writes. */
+export interface FileReader {
+  /** File size in bytes. */
+  readonly size: number;
+  /** Copies up to `target.length` bytes from `offset` into `target`; returns the count (0 at the end). */
+  read(offset: number, target: Uint8Array): number;
+}
+
 /** Space figures of a file system. */
 export interface FsUsage {
   /** Allocation unit: ext block or FAT cluster, in bytes. */
@@ -92,10 +108,18 @@ export interface FileSystem {
    * interleave writes with an unfinished generator.
    */
   readFileChunks(path: string, chunkBytes?: number): Generator<Uint8Array, void, void>;
+  /**
+   * The file at `path` for repeated reads into caller-owned buffers (streaming without new
+   * allocations). Valid until the next write to the file system.
+   */
+  openReader(path: string): FileReader;
   /** The target of the symlink at `path`. */
   readlink(path: string): string;
-  /** Creates or replaces the file at `path` with `data` (not kept). */
-  writeFile(path: string, data: Uint8Array, options?: WriteFileOptions): void;
+  /**
+   * Creates or replaces the file at `path` with `data`: a buffer (not kept after the call) or a
+   * `DataSource` read in 1 MiB chunks during the call. `sparse` applies to buffers only.
+   */
+  writeFile(path: string, data: Uint8Array | DataSource, options?: WriteFileOptions): void;
   /** Creates the directory `path` (with `parents`, also missing parents; an existing directory is then fine). */
   mkdir(path: string, options?: CreateOptions): void;
   /** Removes a file, symlink, device node or empty directory. */

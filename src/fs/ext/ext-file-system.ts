@@ -1,7 +1,8 @@
 /** ext2/ext3/ext4 behind the common `FileSystem` interface. */
 import type { BlockDevice } from '../block-device.ts';
 import { FsInvalidPathError, FsIsADirectoryError, FsJournalRecoveryError, FsNotADirectoryError, FsReadOnlyError, FsTooLargeError, FsUnsupportedError } from '../errors.ts';
-import type { CreateOptions, DirEntry, FileStat, FileSystem, FileSystemKind, FileType, FsUsage, WriteFileOptions } from '../file-system.ts';
+import type { CreateOptions, DataSource, DirEntry, FileReader, FileStat, FileSystem, FileSystemKind, FileType, FsUsage, WriteFileOptions } from '../file-system.ts';
+import { chunksOf } from '../file-reader.ts';
 import { splitParent, splitPath } from '../path.ts';
 import { Allocator } from './allocator.ts';
 import { readBlockMap } from './block-map.ts';
@@ -84,20 +85,23 @@ export class ExtFileSystem implements FileSystem {
   }
 
   readFileInto(path: string, offset: number, target: Uint8Array): number {
+    return this.openReader(path).read(offset, target);
+  }
+
+  openReader(path: string): FileReader {
     const inode = this.#regularFile(path);
-    if (!Number.isSafeInteger(offset) || offset < 0) throw new FsInvalidPathError(`bad offset ${offset}`);
-    return readRange(this.#volume, readBlockMap(this.#volume, inode).runs, inode.size, offset, target);
+    const runs = readBlockMap(this.#volume, inode).runs;
+    return {
+      size: inode.size,
+      read: (offset, target) => {
+        if (!Number.isSafeInteger(offset) || offset < 0) throw new FsInvalidPathError(`bad offset ${offset}`);
+        return readRange(this.#volume, runs, inode.size, offset, target);
+      },
+    };
   }
 
   *readFileChunks(path: string, chunkBytes = DEFAULT_CHUNK_BYTES): Generator<Uint8Array, void, void> {
-    const inode = this.#regularFile(path);
-    const runs = readBlockMap(this.#volume, inode).runs;
-    const step = Math.max(1, Math.floor(chunkBytes));
-    for (let offset = 0; offset < inode.size; offset += step) {
-      const chunk = new Uint8Array(Math.min(step, inode.size - offset));
-      readRange(this.#volume, runs, inode.size, offset, chunk);
-      yield chunk;
-    }
+    yield* chunksOf(this.openReader(path), chunkBytes);
   }
 
   readlink(path: string): string {
@@ -106,7 +110,7 @@ export class ExtFileSystem implements FileSystem {
     return readSymlink(this.#volume, inode);
   }
 
-  writeFile(path: string, data: Uint8Array, options: WriteFileOptions = {}): void {
+  writeFile(path: string, data: Uint8Array | DataSource, options: WriteFileOptions = {}): void {
     const { parent, name } = splitParent(path);
     this.#mutate('grow', options.parents === true, parent, (ctx, dir) => writeFileIn(ctx, dir, name, data, options));
   }

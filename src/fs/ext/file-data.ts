@@ -8,6 +8,8 @@ import { xattrSectors } from './directory.ts';
 import type { Inode } from './inode.ts';
 import { buildBlockMap, flatten, indirectBlocksFor } from './map-builder.ts';
 import type { ExtVolume } from './volume.ts';
+import type { DataSource } from '../file-system.ts';
+import { asSource } from '../pending-data.ts';
 
 /** Largest file qedisk writes in one call (the data comes as one buffer). */
 export const MAX_WRITE_BYTES = 2 ** 32;
@@ -43,19 +45,21 @@ export function estimateBlocks(volume: ExtVolume, size: number, extents: boolean
 }
 
 /**
- * Stores `data` as the content of `inode` (whose old blocks must already be freed): allocates
- * blocks near `goal`, writes the data to them directly, builds the block map, sets size and
- * block count. `sparse` leaves all-zero blocks unallocated.
+ * Stores `content` as the data of `inode` (whose old blocks must already be freed): allocates
+ * blocks near `goal`, queues the data for the commit, builds the block map, sets size and block
+ * count. `sparse` (buffers only) leaves all-zero blocks unallocated.
  */
-export function writeContent(volume: ExtVolume, allocator: Allocator, inode: Inode, data: Uint8Array, sparse: boolean, goal: number): void {
+export function writeContent(volume: ExtVolume, allocator: Allocator, inode: Inode, content: Uint8Array | DataSource, sparse: boolean, goal: number): void {
   const bs = volume.blockSize;
-  if (data.length > MAX_WRITE_BYTES) throw new FsTooLargeError(`file of ${data.length} bytes is larger than ${MAX_WRITE_BYTES} bytes`);
-  const blockCount = Math.ceil(data.length / bs);
+  const size = content instanceof Uint8Array ? content.length : content.size;
+  if (!Number.isSafeInteger(size) || size < 0 || size > MAX_WRITE_BYTES) throw new FsTooLargeError(`file of ${size} bytes is larger than ${MAX_WRITE_BYTES} bytes`);
+  const blockCount = Math.ceil(size / bs);
   const logicals: number[] = [];
-  for (let i = 0; i < blockCount; i++) if (!sparse || !isZero(data.subarray(i * bs, (i + 1) * bs))) logicals.push(i);
+  const skipZeros = sparse && content instanceof Uint8Array;
+  for (let i = 0; i < blockCount; i++) if (!skipZeros || !isZero(content.subarray(i * bs, (i + 1) * bs))) logicals.push(i);
   const extents = (inode.flags & INODE_FLAG.extents) !== 0;
   if (estimateBlocks(volume, logicals.length * bs, extents) > allocator.freeBlockCount) {
-    throw new FsNoSpaceError(`no space for ${data.length} bytes (${allocator.freeBlockCount} blocks of ${bs} bytes free)`);
+    throw new FsNoSpaceError(`no space for ${size} bytes (${allocator.freeBlockCount} blocks of ${bs} bytes free)`);
   }
   const physicals = flatten(allocator.allocateBlocks(logicals.length, goal));
   const runs: MappedRun[] = [];
@@ -65,26 +69,14 @@ export function writeContent(volume: ExtVolume, allocator: Allocator, inode: Ino
     if (last && last.logical + last.count === logical && last.physical + last.count === physical) last.count++;
     else runs.push({ logical, physical, count: 1, zero: false });
   });
-  for (const run of runs) writeRun(volume, data, run);
-  const mapBlocks = buildBlockMap(volume, allocator, inode, runs, extents);
-  inode.size = data.length;
-  inode.sectors = ((logicals.length + mapBlocks.length) * bs) / 512 + xattrSectors(volume, inode);
-}
-
-/** Writes the bytes of `run` from `data`, the last block padded with zeros. */
-function writeRun(volume: ExtVolume, data: Uint8Array, run: MappedRun): void {
-  const bs = volume.blockSize;
-  const from = run.logical * bs;
-  const to = (run.logical + run.count) * bs;
-  if (to <= data.length) {
-    volume.writeData(run.physical, data.subarray(from, to));
-    return;
+  const source = asSource(content);
+  for (const run of runs) {
+    const from = run.logical * bs;
+    volume.writeSource(run.physical, source, from, Math.min(size, (run.logical + run.count) * bs) - from);
   }
-  const whole = Math.floor((data.length - from) / bs);
-  if (whole > 0) volume.writeData(run.physical, data.subarray(from, from + whole * bs));
-  const tail = new Uint8Array(bs);
-  tail.set(data.subarray(from + whole * bs));
-  volume.writeData(run.physical + whole, tail);
+  const mapBlocks = buildBlockMap(volume, allocator, inode, runs, extents);
+  inode.size = size;
+  inode.sectors = ((logicals.length + mapBlocks.length) * bs) / 512 + xattrSectors(volume, inode);
 }
 
 /** Frees every data and map block of `map`. */

@@ -5,6 +5,7 @@
 import { setU32, u32 } from '../bytes.ts';
 import { crc32cRaw } from '../crc.ts';
 import { FsExistsError, FsInvalidPathError, FsIsADirectoryError, FsNotADirectoryError, FsNotEmptyError, FsUnsupportedError } from '../errors.ts';
+import type { DataSource } from '../file-system.ts';
 import type { Allocator } from './allocator.ts';
 import { readBlockMap } from './block-map.ts';
 import { DIRENT_TYPE, INCOMPAT, INODE_FLAG, I_BLOCK_BYTES, MAX_LINKS, RO_COMPAT, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK } from './constants.ts';
@@ -91,7 +92,7 @@ function refuseInline(inode: Inode): void {
 }
 
 /** Creates `name` in `dir` with `data`, or replaces the content of the regular file already there. */
-export function writeFileIn(ctx: MutationContext, dir: Inode, name: string, data: Uint8Array, options: NewObjectOptions & { sparse?: boolean }): void {
+export function writeFileIn(ctx: MutationContext, dir: Inode, name: string, data: Uint8Array | DataSource, options: NewObjectOptions & { sparse?: boolean }): void {
   const bytes = nameBytes(name);
   refuseInline(dir);
   const existing = findEntry(ctx.volume, dir, bytes);

@@ -6,6 +6,8 @@
  */
 import type { BlockDevice } from '../block-device.ts';
 import { readBytes } from '../block-device.ts';
+import type { DataSource } from '../file-system.ts';
+import { PendingData, bufferSource } from '../pending-data.ts';
 import { FsCorruptionError } from '../errors.ts';
 import { SUPERBLOCK_BYTES, SUPERBLOCK_OFFSET } from './constants.ts';
 import type { GroupDescriptor } from './group-descriptors.ts';
@@ -43,7 +45,7 @@ export class ExtVolume {
   readonly #cache = new Map<number, Uint8Array>();
   readonly #staged = new Map<number, { bytes: Uint8Array; kind: BlockKind }>();
   readonly #dirtyGroups = new Set<number>();
-  #data: Array<{ block: number; data: Uint8Array }> = [];
+  readonly #data = new PendingData();
   #superDirty = false;
   #snapshot: { sb: Uint8Array; free: [number, number]; groups: Uint8Array[] } | null = null;
 
@@ -115,7 +117,12 @@ export class ExtVolume {
    * copied, until `commit()` writes it first of all, or `rollback()` drops it.
    */
   writeData(block: number, data: Uint8Array): void {
-    this.#data.push({ block, data });
+    this.#data.add(block * this.blockSize, bufferSource(data), 0, data.length);
+  }
+
+  /** Queues `length` bytes of `source` from `from` for block `block`, zero-padded to whole blocks; read at commit. */
+  writeSource(block: number, source: DataSource, from: number, length: number): void {
+    this.#data.add(block * this.blockSize, source, from, length, (this.blockSize - (length % this.blockSize)) % this.blockSize);
   }
 
   /** Reads inode `number`. */
@@ -144,7 +151,7 @@ export class ExtVolume {
 
   /** Writes every staged block to the device in the order for `shape`, then the superblock; flushes. */
   commit(shape: 'grow' | 'shrink', wtime: number): void {
-    if (!this.#superDirty && this.#staged.size === 0 && this.#data.length === 0) {
+    if (!this.#superDirty && this.#staged.size === 0 && this.#data.empty) {
       this.#snapshot = null;
       return;
     }
@@ -153,8 +160,7 @@ export class ExtVolume {
     const write = this.device.write;
     if (!write) throw new FsCorruptionError('device is read-only');
     // File data first: it lands in blocks no metadata on disk points to yet.
-    for (const { block, data } of this.#data) write.call(this.device, block * this.blockSize, data);
-    this.#data = [];
+    this.#data.writeAll(this.device, write);
     for (const kind of ORDER[shape]) {
       const blocks = [...this.#staged].filter(([, entry]) => entry.kind === kind).sort((a, b) => a[0] - b[0]);
       for (const [block, entry] of blocks) write.call(this.device, block * this.blockSize, entry.bytes);
@@ -170,7 +176,7 @@ export class ExtVolume {
 
   /** Drops every staged change and restores the superblock and descriptors seen at `begin()`. */
   rollback(): void {
-    this.#data = [];
+    this.#data.clear();
     this.#cache.clear();
     this.#staged.clear();
     this.#dirtyGroups.clear();

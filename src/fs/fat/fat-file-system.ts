@@ -1,8 +1,10 @@
 /** FAT12/16/32 with VFAT long names behind the common `FileSystem` interface. */
 import type { BlockDevice } from '../block-device.ts';
 import { FsExistsError, FsInvalidPathError, FsIsADirectoryError, FsNotADirectoryError, FsNotEmptyError, FsNotFoundError, FsReadOnlyError, FsTooLargeError, FsUnsupportedError } from '../errors.ts';
-import type { CreateOptions, DirEntry, FileStat, FileSystem, FileSystemKind, FsUsage, WriteFileOptions } from '../file-system.ts';
+import type { CreateOptions, DataSource, DirEntry, FileReader, FileStat, FileSystem, FileSystemKind, FsUsage, WriteFileOptions } from '../file-system.ts';
+import { asSource } from '../pending-data.ts';
 import { joinPath, splitParent, splitPath } from '../path.ts';
+import { chunksOf } from '../file-reader.ts';
 import { clusterOffset } from './boot-sector.ts';
 import type { FatDir, FatRecord } from './directory.ts';
 import { ATTR, deleteSlots, findRecord, putSlot, records, reserveSlots, setSlotCluster, shortEntry, slotMtime, unixToFat } from './directory.ts';
@@ -20,6 +22,8 @@ export interface FatOpenOptions {
 const MAX_FAT_FILE_BYTES = 0xffffffff;
 const DEFAULT_CHUNK_BYTES = 1024 * 1024;
 const MAX_DEPTH = 4096;
+/** No clusters to keep out of an allocation: frees are deferred to the commit, so none is needed. */
+const NOTHING: ReadonlySet<number> = new Set();
 
 /** Where a path led: the record and the directory holding it (null for the root). */
 interface Located {
@@ -71,43 +75,45 @@ export class FatFileSystem implements FileSystem {
   }
 
   readFileInto(path: string, offset: number, target: Uint8Array): number {
+    return this.openReader(path).read(offset, target);
+  }
+
+  openReader(path: string): FileReader {
     const record = this.#file(path);
-    if (!Number.isSafeInteger(offset) || offset < 0) throw new FsInvalidPathError(`bad offset ${offset}`);
-    return this.#readRange(this.#clustersOf(record), record.size, offset, target);
+    const clusters = this.#clustersOf(record);
+    return {
+      size: record.size,
+      read: (offset, target) => {
+        if (!Number.isSafeInteger(offset) || offset < 0) throw new FsInvalidPathError(`bad offset ${offset}`);
+        return this.#readRange(clusters, record.size, offset, target);
+      },
+    };
   }
 
   *readFileChunks(path: string, chunkBytes = DEFAULT_CHUNK_BYTES): Generator<Uint8Array, void, void> {
-    const record = this.#file(path);
-    const clusters = this.#clustersOf(record);
-    const step = Math.max(1, Math.floor(chunkBytes));
-    for (let offset = 0; offset < record.size; offset += step) {
-      const chunk = new Uint8Array(Math.min(step, record.size - offset));
-      this.#readRange(clusters, record.size, offset, chunk);
-      yield chunk;
-    }
+    yield* chunksOf(this.openReader(path), chunkBytes);
   }
 
   readlink(path: string): string {
     throw new FsInvalidPathError(`${path} is not a symbolic link (FAT has none)`);
   }
 
-  writeFile(path: string, data: Uint8Array, options: WriteFileOptions = {}): void {
-    if (data.length > MAX_FAT_FILE_BYTES) throw new FsTooLargeError(`FAT files hold at most ${MAX_FAT_FILE_BYTES} bytes`);
+  writeFile(path: string, content: Uint8Array | DataSource, options: WriteFileOptions = {}): void {
+    const data = asSource(content);
+    if (data.size > MAX_FAT_FILE_BYTES) throw new FsTooLargeError(`FAT files hold at most ${MAX_FAT_FILE_BYTES} bytes`);
     const { parent, name } = splitParent(path);
     checkLongName(name);
     this.#mutate('grow', options.parents === true, parent, (dir) => {
       const existing = findRecord(dir, name);
       if (existing && existing.attr & ATTR.directory) throw new FsIsADirectoryError(`${path} is a directory`);
       const g = this.#volume.geometry;
-      const avoid = this.#volume.pendingFrees();
-      if (existing) {
-        this.#volume.freeChainLater(existing.cluster);
-        for (const c of existing.cluster ? this.#volume.fat.chain(existing.cluster) : []) avoid.add(c);
-      }
-      const clusters = this.#volume.fat.allocate(Math.ceil(data.length / g.clusterBytes), avoid);
+      // The old chain is freed only at the commit, so the new data never lands in it.
+      const avoid = NOTHING;
+      if (existing) this.#volume.freeChainLater(existing.cluster);
+      const clusters = this.#volume.fat.allocate(Math.ceil(data.size / g.clusterBytes), avoid);
       this.#writeData(clusters, data);
       if (existing) deleteSlots(dir, existing.firstSlot, existing.slot);
-      this.#addEntry(dir, name, ATTR.archive, clusters[0] ?? 0, data.length, options.mtime ?? this.#now(), avoid);
+      this.#addEntry(dir, name, ATTR.archive, clusters[0] ?? 0, data.size, options.mtime ?? this.#now(), avoid);
     });
   }
 
@@ -162,7 +168,7 @@ export class FatFileSystem implements FileSystem {
       }
       const entry = fromDir.bytes.slice(record.slot * 32, record.slot * 32 + 32);
       deleteSlots(fromDir, record.firstSlot, record.slot);
-      const slot = this.#addEntry(toDir, target.name, entry[11]!, record.cluster, record.size, slotMtime(fromDir, record.slot), this.#volume.pendingFrees());
+      const slot = this.#addEntry(toDir, target.name, entry[11]!, record.cluster, record.size, slotMtime(fromDir, record.slot), NOTHING);
       toDir.bytes.set(entry.subarray(13, 26), slot * 32 + 13);
       if (isDir && toDir.cluster !== fromDir.cluster) {
         const moved = this.#volume.dir(record.cluster);
@@ -210,7 +216,7 @@ export class FatFileSystem implements FileSystem {
     checkLongName(name);
     if (findRecord(dir, name)) throw new FsExistsError(`'${name}' already exists`);
     const g = this.#volume.geometry;
-    const avoid = this.#volume.pendingFrees();
+    const avoid = NOTHING;
     const [cluster] = this.#volume.fat.allocate(1, avoid) as [number];
     const { date, time } = unixToFat(mtime);
     const block = new Uint8Array(g.clusterBytes);
@@ -236,21 +242,15 @@ export class FatFileSystem implements FileSystem {
     return first + longEntries.length;
   }
 
-  #writeData(clusters: readonly number[], data: Uint8Array): void {
+  #writeData(clusters: readonly number[], data: DataSource): void {
     const g = this.#volume.geometry;
     let i = 0;
     while (i < clusters.length) {
       let j = i + 1;
       while (j < clusters.length && clusters[j] === clusters[j - 1]! + 1) j++;
       const from = i * g.clusterBytes;
-      const to = Math.min(data.length, j * g.clusterBytes);
-      const whole = Math.floor((to - from) / g.clusterBytes) * g.clusterBytes;
-      if (whole > 0) this.#volume.writeData(clusterOffset(g, clusters[i]!), data.subarray(from, from + whole));
-      if (from + whole < to) {
-        const tail = new Uint8Array(g.clusterBytes);
-        tail.set(data.subarray(from + whole, to));
-        this.#volume.writeData(clusterOffset(g, clusters[i]!) + whole, tail);
-      }
+      const to = Math.min(data.size, j * g.clusterBytes);
+      this.#volume.writeSource(clusterOffset(g, clusters[i]!), data, from, to - from, (j - i) * g.clusterBytes - (to - from));
       i = j;
     }
   }

@@ -17,11 +17,14 @@ export class FatTable {
   readonly #geometry: FatGeometry;
   readonly #bytes: Uint8Array;
   readonly #dirtySectors = new Set<number>();
-  readonly #undo = new Map<number, number>();
+  /** Pairs of (cluster, old value) in the order of change; replayed backwards by `rollback`. */
+  #undo: number[] = [];
   /** Value at or above which an entry ends a chain. */
   readonly endOfChain: number;
   #free: number;
   #hint = 2;
+  /** The sector marked last (sequential changes mostly hit it again). */
+  #lastMarked = -1;
 
   /** Reads FAT copy 0 of the volume on `device`. */
   constructor(device: BlockDevice, geometry: FatGeometry) {
@@ -52,7 +55,7 @@ export class FatTable {
   /** Sets the entry of `cluster` (recording the old value for `rollback`). */
   set(cluster: number, value: number): void {
     const old = this.get(cluster);
-    if (!this.#undo.has(cluster)) this.#undo.set(cluster, old);
+    this.#undo.push(cluster, old);
     if (old === 0 && value !== 0) this.#free--;
     if (old !== 0 && value === 0) this.#free++;
     this.#raw(cluster, value);
@@ -76,7 +79,7 @@ export class FatTable {
   /** Takes `count` free clusters (first fit from the last allocation), links them into one chain; throws `FsNoSpaceError` first when short. */
   allocate(count: number, avoid: ReadonlySet<number>): number[] {
     if (count === 0) return [];
-    if (count > this.#free - avoid.size) throw new FsNoSpaceError(`need ${count} clusters, ${this.#free} free`);
+    if (count > this.#free) throw new FsNoSpaceError(`need ${count} clusters, ${this.#free} free`);
     const clusters: number[] = [];
     const total = this.#geometry.clusterCount;
     for (let step = 0; step < total && clusters.length < count; step++) {
@@ -108,24 +111,34 @@ export class FatTable {
     const sectors = [...this.#dirtySectors].sort((a, b) => a - b);
     for (let copy = 0; copy < g.fatCount; copy++) {
       const base = (g.reservedSectors + copy * g.fatSectors) * g.bytesPerSector;
-      for (const sector of sectors) {
-        write.call(device, base + sector * g.bytesPerSector, this.#bytes.subarray(sector * g.bytesPerSector, (sector + 1) * g.bytesPerSector));
+      // Consecutive changed sectors go out in one write.
+      for (let i = 0; i < sectors.length; ) {
+        let j = i + 1;
+        while (j < sectors.length && sectors[j] === sectors[j - 1]! + 1) j++;
+        const first = sectors[i]!;
+        const end = sectors[j - 1]! + 1;
+        write.call(device, base + first * g.bytesPerSector, this.#bytes.subarray(first * g.bytesPerSector, end * g.bytesPerSector));
+        i = j;
       }
     }
     this.#dirtySectors.clear();
-    this.#undo.clear();
+    this.#lastMarked = -1;
+    this.#undo = [];
   }
 
   /** Restores every entry changed since the last commit. */
   rollback(): void {
-    for (const [cluster, value] of [...this.#undo].reverse()) {
+    for (let i = this.#undo.length - 2; i >= 0; i -= 2) {
+      const cluster = this.#undo[i]!;
+      const value = this.#undo[i + 1]!;
       const current = this.get(cluster);
       if (current === 0 && value !== 0) this.#free--;
       if (current !== 0 && value === 0) this.#free++;
       this.#raw(cluster, value);
     }
-    this.#undo.clear();
+    this.#undo = [];
     this.#dirtySectors.clear();
+    this.#lastMarked = -1;
   }
 
   #raw(cluster: number, value: number): void {
@@ -149,7 +162,10 @@ export class FatTable {
 
   #mark(at: number, length: number): void {
     const bps = this.#geometry.bytesPerSector;
-    this.#dirtySectors.add(Math.floor(at / bps));
-    this.#dirtySectors.add(Math.floor((at + length - 1) / bps));
+    const first = Math.floor(at / bps);
+    const last = Math.floor((at + length - 1) / bps);
+    if (first !== this.#lastMarked) this.#dirtySectors.add(first);
+    if (last !== first) this.#dirtySectors.add(last);
+    this.#lastMarked = last;
   }
 }

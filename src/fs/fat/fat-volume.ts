@@ -4,6 +4,8 @@
  */
 import type { BlockDevice } from '../block-device.ts';
 import { readBytes } from '../block-device.ts';
+import type { DataSource } from '../file-system.ts';
+import { PendingData, bufferSource } from '../pending-data.ts';
 import { setU32, u32 } from '../bytes.ts';
 import { FsCorruptionError } from '../errors.ts';
 import type { FatGeometry } from './boot-sector.ts';
@@ -24,7 +26,7 @@ export class FatVolume {
   readonly counters = { bytesRead: 0 };
   #dirs = new Map<number, FatDir>();
   #deferred: number[] = [];
-  #data: Array<{ offset: number; data: Uint8Array }> = [];
+  readonly #data = new PendingData();
 
   constructor(device: BlockDevice) {
     this.device = device;
@@ -56,19 +58,17 @@ export class FatVolume {
 
   /** Queues `data` (kept, not copied) for byte `offset` of clusters free on disk; written first at commit. */
   writeData(offset: number, data: Uint8Array): void {
-    this.#data.push({ offset, data });
+    this.#data.add(offset, bufferSource(data), 0, data.length);
+  }
+
+  /** Queues `length` bytes of `source` from `from` for byte `offset`, then `padding` zeros; read at commit. */
+  writeSource(offset: number, source: DataSource, from: number, length: number, padding: number): void {
+    this.#data.add(offset, source, from, length, padding);
   }
 
   /** Frees the chain from `cluster` when the operation commits. */
   freeChainLater(cluster: number): void {
     if (cluster !== 0) this.#deferred.push(cluster);
-  }
-
-  /** Clusters that are still in use on disk until the commit (never to be reused in this operation). */
-  pendingFrees(): Set<number> {
-    const set = new Set<number>();
-    for (const first of this.#deferred) for (const c of this.fat.chain(first)) set.add(c);
-    return set;
   }
 
   /** Writes everything the operation changed: `grow` puts FAT entries before directory entries, `shrink` the reverse. */
@@ -78,8 +78,7 @@ export class FatVolume {
     for (const first of this.#deferred) for (const c of this.fat.chain(first)) this.fat.set(c, 0);
     this.#deferred = [];
     // File data first: it lands in clusters no entry on disk points to yet.
-    for (const { offset, data } of this.#data) write.call(this.device, offset, data);
-    this.#data = [];
+    this.#data.writeAll(this.device, write);
     const writeDirs = (): void => {
       for (const dir of this.#dirs.values()) {
         const sectors = new Map<number, Uint8Array>();
@@ -108,7 +107,7 @@ export class FatVolume {
     this.fat.rollback();
     this.#dirs.clear();
     this.#deferred = [];
-    this.#data = [];
+    this.#data.clear();
   }
 
   /** Updates the FAT32 FSInfo free count and next-free hint, when the sector is valid. */
