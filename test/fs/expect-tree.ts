@@ -1,7 +1,9 @@
 /** Comparing what a `FileSystem` reads with an expected tree (the source, or a native tool's extraction). */
 import { expect } from 'vitest';
 import type { FileSystem } from '../../src/fs/file-system.ts';
+import { FsError } from '../../src/fs/errors.ts';
 import type { TreeNode } from './native.ts';
+import { sha } from './native.ts';
 
 /** Compares every file, directory and symlink of `expected` with what `fs` reads. Returns the number of files compared. */
 export function expectTree(fs: FileSystem, expected: ReadonlyMap<string, TreeNode>, ignoreRoot: readonly string[] = ['lost+found']): number {
@@ -31,5 +33,20 @@ export function expectSameTree(actual: ReadonlyMap<string, TreeNode>, expected: 
     expect(other.kind, path).toBe(node.kind);
     if (node.kind === 'file' && other.kind === 'file') expect(other.data.equals(node.data), `${path} content`).toBe(true);
     if (node.kind === 'symlink' && other.kind === 'symlink') expect(other.target, path).toBe(node.target);
+  }
+}
+
+/** Asserts each attempt throws an `FsError` with the paired `name` and leaves the file `image` with hash `before`. */
+export function expectRefusedUnchanged(image: string, before: string, attempts: ReadonlyArray<readonly [() => void, string]>): void {
+  for (const [attempt, name] of attempts) {
+    let caught: unknown = null;
+    try {
+      attempt();
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught, name).toBeInstanceOf(FsError);
+    expect((caught as Error).name).toBe(name);
+    expect(sha(image), name).toBe(before);
   }
 }

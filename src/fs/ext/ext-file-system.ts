@@ -1,19 +1,21 @@
 /** ext2/ext3/ext4 behind the common `FileSystem` interface. */
 import type { BlockDevice } from '../block-device.ts';
 import { FsInvalidPathError, FsIsADirectoryError, FsJournalRecoveryError, FsNotADirectoryError, FsReadOnlyError, FsTooLargeError, FsUnsupportedError } from '../errors.ts';
-import type { CreateOptions, DataSource, DirEntry, FileReader, FileStat, FileSystem, FileSystemKind, FileType, FsUsage, WriteFileOptions } from '../file-system.ts';
+import type { CreateOptions, DataSource, DirEntry, FileReader, FileStat, FileSystem, FileSystemKind, FsUsage, WriteFileOptions } from '../file-system.ts';
 import { chunksOf } from '../file-reader.ts';
 import { splitParent, splitPath } from '../path.ts';
 import { Allocator } from './allocator.ts';
 import { readBlockMap } from './block-map.ts';
-import { COMPAT, INCOMPAT, INODE_FLAG, READABLE_INCOMPAT, RO_COMPAT, ROOT_INODE, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFREG, S_IFSOCK, WRITABLE_INCOMPAT, WRITABLE_RO_COMPAT } from './constants.ts';
+import { COMPAT, INCOMPAT, INODE_FLAG, READABLE_INCOMPAT, RO_COMPAT, ROOT_INODE, S_IFDIR, S_IFLNK, S_IFREG, WRITABLE_INCOMPAT, WRITABLE_RO_COMPAT } from './constants.ts';
 import { readDirectory } from './directory.ts';
 import { readRange } from './file-data.ts';
 import type { Inode } from './inode.ts';
 import { fileFormat } from './inode.ts';
 import { deviceNumbers, readSymlink, resolve, resolveDirectory } from './lookup.ts';
 import type { MutationContext, NodeKind } from './mutations.ts';
-import { mkdirIn, mknodIn, removeIn, renameEntry, symlinkIn, writeFileIn } from './mutations.ts';
+import { mkdirIn, mknodIn, removeIn, symlinkIn, writeFileIn } from './mutations.ts';
+import { renameEntry } from './rename.ts';
+import { fileTypeOf } from './file-types.ts';
 import { ExtVolume } from './volume.ts';
 
 /** Options for opening an ext file system. */
@@ -217,32 +219,11 @@ export class ExtFileSystem implements FileSystem {
   }
 
   #statInode(inode: Inode, name: string): FileStat {
-    const type = typeOf(inode.mode);
+    const type = fileTypeOf(inode.mode);
     const stat: FileStat = { name, type, size: inode.size, mode: inode.mode, uid: inode.uid, gid: inode.gid, mtime: inode.mtime, links: inode.links, id: inode.number };
     if (type === 'symlink') stat.target = readSymlink(this.#volume, inode);
     if (type === 'char-device' || type === 'block-device') stat.device = deviceNumbers(inode);
     return stat;
-  }
-}
-
-function typeOf(mode: number): FileType {
-  switch (fileFormat(mode)) {
-    case S_IFREG:
-      return 'file';
-    case S_IFDIR:
-      return 'directory';
-    case S_IFLNK:
-      return 'symlink';
-    case S_IFCHR:
-      return 'char-device';
-    case S_IFBLK:
-      return 'block-device';
-    case S_IFIFO:
-      return 'fifo';
-    case S_IFSOCK:
-      return 'socket';
-    default:
-      return 'unknown';
   }
 }
 

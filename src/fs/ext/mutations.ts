@@ -4,13 +4,14 @@
  */
 import { setU32, u32 } from '../bytes.ts';
 import { crc32cRaw } from '../crc.ts';
-import { FsExistsError, FsInvalidPathError, FsIsADirectoryError, FsNotADirectoryError, FsNotEmptyError, FsUnsupportedError } from '../errors.ts';
+import { FsExistsError, FsInvalidPathError, FsIsADirectoryError, FsNotEmptyError, FsUnsupportedError } from '../errors.ts';
 import type { DataSource } from '../file-system.ts';
 import type { Allocator } from './allocator.ts';
 import { readBlockMap } from './block-map.ts';
 import { DIRENT_TYPE, INCOMPAT, INODE_FLAG, I_BLOCK_BYTES, MAX_LINKS, RO_COMPAT, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK } from './constants.ts';
+import { direntType } from './file-types.ts';
 import type { DirRecord } from './directory.ts';
-import { addEntry, findEntry, newDirectoryBlock, readDirectory, removeEntry, retargetEntry } from './directory.ts';
+import { addEntry, findEntry, newDirectoryBlock, readDirectory, removeEntry } from './directory.ts';
 import { freeMap, writeContent } from './file-data.ts';
 import type { Inode } from './inode.ts';
 import { fileFormat, newInode } from './inode.ts';
@@ -33,28 +34,6 @@ export interface NewObjectOptions {
   uid?: number;
   gid?: number;
   mtime?: number;
-}
-
-/** The directory-entry type code for `mode`. */
-export function direntType(mode: number): number {
-  switch (fileFormat(mode)) {
-    case S_IFREG:
-      return DIRENT_TYPE.file;
-    case S_IFDIR:
-      return DIRENT_TYPE.directory;
-    case S_IFLNK:
-      return DIRENT_TYPE.symlink;
-    case S_IFCHR:
-      return DIRENT_TYPE.charDevice;
-    case S_IFBLK:
-      return DIRENT_TYPE.blockDevice;
-    case S_IFIFO:
-      return DIRENT_TYPE.fifo;
-    case S_IFSOCK:
-      return DIRENT_TYPE.socket;
-    default:
-      return DIRENT_TYPE.unknown;
-  }
 }
 
 function usesExtents(ctx: MutationContext): boolean {
@@ -81,13 +60,13 @@ function createInode(ctx: MutationContext, parent: Inode, format: number, defaul
 }
 
 /** Records a changed entry list in `dir`: times, and the inode written. */
-function touchDirectory(ctx: MutationContext, dir: Inode): void {
+export function touchDirectory(ctx: MutationContext, dir: Inode): void {
   dir.mtime = ctx.now;
   dir.ctime = ctx.now;
   ctx.volume.writeInode(dir);
 }
 
-function refuseInline(inode: Inode): void {
+export function refuseInline(inode: Inode): void {
   if (inode.flags & INODE_FLAG.inlineData) throw new FsUnsupportedError(`inode ${inode.number} keeps its data inline (inline_data), which qedisk does not write`);
 }
 
@@ -189,7 +168,7 @@ export function removeIn(ctx: MutationContext, dir: Inode, name: string): void {
 }
 
 /** Unlinks `record` from `dir` and releases its inode when no link is left. Directories must be empty. */
-function unlinkRecord(ctx: MutationContext, dir: Inode, record: DirRecord): void {
+export function unlinkRecord(ctx: MutationContext, dir: Inode, record: DirRecord): void {
   const inode = ctx.volume.readInode(record.inode);
   const isDir = fileFormat(inode.mode) === S_IFDIR;
   if (isDir) {
@@ -244,7 +223,7 @@ function releaseXattrBlock(ctx: MutationContext, block: number): void {
 }
 
 /** One more subdirectory in `dir` (dir_nlink: the count sticks at 1 past the limit). */
-function addLink(ctx: MutationContext, dir: Inode): void {
+export function addLink(ctx: MutationContext, dir: Inode): void {
   if (dir.links === 1) return;
   if (dir.links + 1 >= MAX_LINKS) {
     if (!(ctx.volume.sb.roCompat & RO_COMPAT.dirNlink)) throw new FsUnsupportedError('too many subdirectories');
@@ -254,47 +233,8 @@ function addLink(ctx: MutationContext, dir: Inode): void {
   dir.links++;
 }
 
-function dropLink(dir: Inode): void {
+export function dropLink(dir: Inode): void {
   if (dir.links > 2) dir.links--;
-}
-
-/**
- * Moves entry `fromName` of `fromDir` to `toName` in `toDir`, replacing a non-directory (or, for
- * a directory, an empty directory) already there. `toDir` must not lie inside the moved directory.
- */
-export function renameEntry(ctx: MutationContext, fromDir: Inode, fromName: string, toDir: Inode, toName: string, isInside: (dir: number, ancestor: number) => boolean): void {
-  refuseInline(fromDir);
-  refuseInline(toDir);
-  const sourceRecord = findEntry(ctx.volume, fromDir, nameBytes(fromName));
-  if (!sourceRecord) throw new FsExistsError(`'${fromName}' does not exist`);
-  const toBytes = nameBytes(toName);
-  const source = ctx.volume.readInode(sourceRecord.inode);
-  const sourceIsDir = fileFormat(source.mode) === S_IFDIR;
-  if (sourceIsDir && isInside(toDir.number, source.number)) throw new FsInvalidPathError(`cannot move a directory into itself`);
-  const same = fromDir.number === toDir.number;
-  const targetDir = same ? fromDir : toDir;
-  const existing = findEntry(ctx.volume, targetDir, toBytes);
-  if (existing) {
-    if (existing.inode === source.number) return;
-    const target = ctx.volume.readInode(existing.inode);
-    const targetIsDir = fileFormat(target.mode) === S_IFDIR;
-    if (targetIsDir && !sourceIsDir) throw new FsIsADirectoryError(`'${toName}' is a directory`);
-    if (!targetIsDir && sourceIsDir) throw new FsNotADirectoryError(`'${toName}' is not a directory`);
-    unlinkRecord(ctx, targetDir, existing);
-  }
-  const record = findEntry(ctx.volume, fromDir, nameBytes(fromName))!;
-  removeEntry(ctx.volume, ctx.allocator, fromDir, record);
-  addEntry(ctx.volume, ctx.allocator, targetDir, toBytes, source.number, direntType(source.mode));
-  if (sourceIsDir && !same) {
-    const dotdot = readDirectory(ctx.volume, source).find((entry) => entry.name === '..');
-    if (dotdot) retargetEntry(ctx.volume, source, dotdot, targetDir.number);
-    dropLink(fromDir);
-    addLink(ctx, targetDir);
-  }
-  source.ctime = ctx.now;
-  ctx.volume.writeInode(source);
-  touchDirectory(ctx, fromDir);
-  if (!same) touchDirectory(ctx, targetDir);
 }
 
 /** True when `mode` is a directory's. */

@@ -3,12 +3,14 @@ import type { BlockDevice } from '../block-device.ts';
 import { FsExistsError, FsInvalidPathError, FsIsADirectoryError, FsNotADirectoryError, FsNotEmptyError, FsNotFoundError, FsReadOnlyError, FsTooLargeError, FsUnsupportedError } from '../errors.ts';
 import type { CreateOptions, DataSource, DirEntry, FileReader, FileStat, FileSystem, FileSystemKind, FsUsage, WriteFileOptions } from '../file-system.ts';
 import { asSource } from '../pending-data.ts';
-import { joinPath, splitParent, splitPath } from '../path.ts';
+import { splitParent, splitPath } from '../path.ts';
 import { chunksOf } from '../file-reader.ts';
 import { clusterOffset } from './boot-sector.ts';
 import type { FatDir, FatRecord } from './directory.ts';
 import { ATTR, deleteSlots, findRecord, putSlot, records, reserveSlots, setSlotCluster, shortEntry, slotMtime, unixToFat } from './directory.ts';
 import { FatVolume } from './fat-volume.ts';
+import { clustersOf, readRange, writeData } from './file-data.ts';
+import { directory, isInside, locate } from './lookup.ts';
 import { caseFlaggedShortName, checkLongName, generateShortName, longNameEntries, shortNameText } from './names.ts';
 
 /** Options for opening a FAT file system. */
@@ -21,15 +23,8 @@ export interface FatOpenOptions {
 /** Largest FAT file: 4 GiB - 1. */
 const MAX_FAT_FILE_BYTES = 0xffffffff;
 const DEFAULT_CHUNK_BYTES = 1024 * 1024;
-const MAX_DEPTH = 4096;
 /** No clusters to keep out of an allocation: frees are deferred to the commit, so none is needed. */
 const NOTHING: ReadonlySet<number> = new Set();
-
-/** Where a path led: the record and the directory holding it (null for the root). */
-interface Located {
-  dir: FatDir | null;
-  record: FatRecord | null;
-}
 
 /** An open FAT file system. */
 export class FatFileSystem implements FileSystem {
@@ -53,7 +48,7 @@ export class FatFileSystem implements FileSystem {
   }
 
   list(path: string): DirEntry[] {
-    const dir = this.#directory(splitPath(path));
+    const dir = directory(this.#volume, splitPath(path));
     const result = records(dir).map((record) => this.#stat(dir, record));
     this.#volume.rollback();
     return result.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -61,7 +56,7 @@ export class FatFileSystem implements FileSystem {
 
   stat(path: string): FileStat {
     const parts = splitPath(path);
-    const { dir, record } = this.#locate(parts);
+    const { dir, record } = locate(this.#volume, parts);
     this.#volume.rollback();
     if (!dir || !record) return { name: '/', type: 'directory', size: 0, mode: 0o40755, uid: 0, gid: 0, mtime: 0, links: 1, id: this.#volume.rootCluster };
     return this.#stat(dir, record);
@@ -80,12 +75,12 @@ export class FatFileSystem implements FileSystem {
 
   openReader(path: string): FileReader {
     const record = this.#file(path);
-    const clusters = this.#clustersOf(record);
+    const clusters = clustersOf(this.#volume, record);
     return {
       size: record.size,
       read: (offset, target) => {
         if (!Number.isSafeInteger(offset) || offset < 0) throw new FsInvalidPathError(`bad offset ${offset}`);
-        return this.#readRange(clusters, record.size, offset, target);
+        return readRange(this.#volume, clusters, record.size, offset, target);
       },
     };
   }
@@ -111,7 +106,7 @@ export class FatFileSystem implements FileSystem {
       const avoid = NOTHING;
       if (existing) this.#volume.freeChainLater(existing.cluster);
       const clusters = this.#volume.fat.allocate(Math.ceil(data.size / g.clusterBytes), avoid);
-      this.#writeData(clusters, data);
+      writeData(this.#volume, clusters, data);
       if (existing) deleteSlots(dir, existing.firstSlot, existing.slot);
       this.#addEntry(dir, name, ATTR.archive, clusters[0] ?? 0, data.size, options.mtime ?? this.#now(), avoid);
     });
@@ -152,9 +147,9 @@ export class FatFileSystem implements FileSystem {
     this.#mutate('shrink', false, source.parent, (fromDir) => {
       const record = findRecord(fromDir, source.name);
       if (!record) throw new FsNotFoundError(`${from}: no such file or directory`);
-      const toDir = this.#directory(target.parent);
+      const toDir = directory(this.#volume, target.parent);
       const isDir = (record.attr & ATTR.directory) !== 0;
-      if (isDir && this.#isInside(toDir.cluster, record.cluster)) throw new FsInvalidPathError('cannot move a directory into itself');
+      if (isDir && isInside(this.#volume, toDir.cluster, record.cluster)) throw new FsInvalidPathError('cannot move a directory into itself');
       const existing = findRecord(toDir, target.name);
       if (existing && toDir === fromDir && existing.slot === record.slot) {
         if (existing.name === target.name) return;
@@ -193,7 +188,7 @@ export class FatFileSystem implements FileSystem {
       for (let depth = 1; depth <= parentParts.length; depth++) {
         const prefix = parentParts.slice(0, depth);
         try {
-          this.#directory(prefix);
+          directory(this.#volume, prefix);
           this.#volume.rollback();
           continue;
         } catch (error) {
@@ -204,7 +199,7 @@ export class FatFileSystem implements FileSystem {
       }
     }
     try {
-      action(this.#directory(parentParts));
+      action(directory(this.#volume, parentParts));
       this.#volume.commit(shape);
     } catch (error) {
       this.#volume.rollback();
@@ -242,95 +237,12 @@ export class FatFileSystem implements FileSystem {
     return first + longEntries.length;
   }
 
-  #writeData(clusters: readonly number[], data: DataSource): void {
-    const g = this.#volume.geometry;
-    let i = 0;
-    while (i < clusters.length) {
-      let j = i + 1;
-      while (j < clusters.length && clusters[j] === clusters[j - 1]! + 1) j++;
-      const from = i * g.clusterBytes;
-      const to = Math.min(data.size, j * g.clusterBytes);
-      this.#volume.writeSource(clusterOffset(g, clusters[i]!), data, from, to - from, (j - i) * g.clusterBytes - (to - from));
-      i = j;
-    }
-  }
-
-  #readRange(clusters: readonly number[], size: number, offset: number, target: Uint8Array): number {
-    const g = this.#volume.geometry;
-    const length = Math.max(0, Math.min(target.length, size - offset));
-    let done = 0;
-    while (done < length) {
-      const position = offset + done;
-      const index = Math.floor(position / g.clusterBytes);
-      let last = index;
-      const endIndex = Math.floor((offset + length - 1) / g.clusterBytes);
-      while (last < endIndex && clusters[last + 1] === clusters[last]! + 1) last++;
-      const runEnd = Math.min(offset + length, (last + 1) * g.clusterBytes);
-      const slice = target.subarray(done, runEnd - offset);
-      this.#volume.device.readInto(clusterOffset(g, clusters[index]!) + (position % g.clusterBytes), slice);
-      this.#volume.counters.bytesRead += slice.length;
-      done = runEnd - offset;
-    }
-    return length;
-  }
-
-  #clustersOf(record: FatRecord): number[] {
-    const g = this.#volume.geometry;
-    const needed = Math.ceil(record.size / g.clusterBytes);
-    if (needed === 0) return [];
-    const chain = this.#volume.fat.chain(record.cluster, needed + 1);
-    this.#volume.rollback();
-    if (chain.length < needed) throw new FsTooLargeError(`'${record.name}' claims ${record.size} bytes but its cluster chain holds ${chain.length * g.clusterBytes}`);
-    return chain;
-  }
-
   #file(path: string): FatRecord {
-    const { record } = this.#locate(splitPath(path));
+    const { record } = locate(this.#volume, splitPath(path));
     this.#volume.rollback();
     if (!record) throw new FsIsADirectoryError(`${path} is a directory`);
     if (record.attr & ATTR.directory) throw new FsIsADirectoryError(`${path} is a directory`);
     return record;
-  }
-
-  #locate(parts: readonly string[]): Located {
-    let dir: FatDir | null = null;
-    let record: FatRecord | null = null;
-    const stack: Array<{ dir: FatDir | null; record: FatRecord | null }> = [];
-    for (let i = 0; i < parts.length; i++) {
-      const name = parts[i]!;
-      if (name === '..') {
-        ({ dir, record } = stack.pop() ?? { dir: null, record: null });
-        continue;
-      }
-      if (record && !(record.attr & ATTR.directory)) throw new FsNotADirectoryError(`${joinPath(parts.slice(0, i))} is not a directory`);
-      const current = this.#volume.dir(record ? record.cluster : this.#volume.rootCluster);
-      const found = findRecord(current, name);
-      if (!found || found.shortName === '.' || found.shortName === '..') throw new FsNotFoundError(`${joinPath(parts.slice(0, i + 1))}: no such file or directory`);
-      stack.push({ dir, record });
-      dir = current;
-      record = found;
-    }
-    return { dir, record };
-  }
-
-  #directory(parts: readonly string[]): FatDir {
-    const { record } = this.#locate(parts);
-    if (!record) return this.#volume.dir(this.#volume.rootCluster);
-    if (!(record.attr & ATTR.directory)) throw new FsNotADirectoryError(`${joinPath(parts)} is not a directory`);
-    if (record.cluster === 0) return this.#volume.dir(this.#volume.rootCluster);
-    return this.#volume.dir(record.cluster);
-  }
-
-  #isInside(dirCluster: number, ancestor: number): boolean {
-    let current = dirCluster;
-    for (let depth = 0; depth < MAX_DEPTH; depth++) {
-      if (current === ancestor) return true;
-      if (current === 0 || current === this.#volume.rootCluster) return false;
-      const dotdot = records(this.#volume.dir(current), true).find((r) => r.shortName === '..');
-      if (!dotdot) return false;
-      current = dotdot.cluster;
-    }
-    return true;
   }
 
   #stat(dir: FatDir, record: FatRecord): FileStat {
