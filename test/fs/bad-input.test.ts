@@ -157,6 +157,26 @@ describe('damaged file systems', () => {
     expect(tail.every((byte) => byte === 0)).toBe(true);
   });
 
+  it('stays bounded in a directory tree with a loop (an entry pointing back at an ancestor)', () => {
+    const image = join(work, 'dirloop.img');
+    mke2fs(image, '8M', ['-t', 'ext4']);
+    const memory = new MemoryDevice(readFileSync(image));
+    const { fs } = openFileSystem(memory);
+    fs.mkdir('/a/b', { parents: true });
+    fs.writeFile('/a/b/file', Buffer.from('inside'));
+    writeFileSync(image, memory.bytes);
+    // debugfs links /a/b/up to the inode of /a: /a/b/up/b/up/... never ends.
+    run('debugfs', ['-w', '-R', `ln <${fs.stat('/a').id}> /a/b/up`, image]);
+    const reader = counting(readFileSync(image));
+    const looped = openFileSystem(reader, { readOnly: true }).fs;
+    expect(looped.list('/a/b/up').map((entry) => entry.name)).toEqual(['b']);
+    const deep = `/a${'/b/up'.repeat(600)}/b/file`;
+    expect(Buffer.from(looped.readFile(deep)).toString()).toBe('inside');
+    expect(() => looped.stat(`${deep}${'/x'.repeat(2000)}`)).toThrow(expect.objectContaining({ name: 'FsInvalidPathError' }));
+    expect(walk(looped)).toBeGreaterThan(3);
+    expect(reader.bytesRead).toBeLessThan(64 * 1024 * 1024);
+  });
+
   it('detects FAT cluster chains with cycles, for files and directories, in bounded work', () => {
     const image = join(work, 'cycle.img');
     run('mkfs.fat', ['-F', '16', '-s', '1', '-C', image, '8192']);
