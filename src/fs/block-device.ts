@@ -28,9 +28,9 @@ export function readBytes(device: BlockDevice, offset: number, length: number): 
   return target;
 }
 
-/** True when `device` accepts writes. */
+/** True when `device` accepts writes: it has `write`, and no `readOnly` flag says otherwise (a read-only `QedImage` has both). */
 export function isWritable(device: BlockDevice): boolean {
-  return typeof device.write === 'function';
+  return typeof device.write === 'function' && !('readOnly' in device && (device as { readOnly?: unknown }).readOnly === true);
 }
 
 /**

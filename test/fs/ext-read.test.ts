@@ -61,6 +61,8 @@ describe('ext reading, against mke2fs and debugfs', () => {
       expect(expectTree(fs, tree)).toBeGreaterThan(400);
       const buffer = new Uint8Array(1000);
       expect(fs.readFileInto('/docs/size-4097.bin', 4000, buffer)).toBe(97);
+      expect(fs.readOnly).toBe(true);
+      expect(openFileSystem(qedImage).fs.readOnly).toBe(true);
     } finally {
       qedImage.close();
     }

@@ -1,5 +1,6 @@
 /** ext2/ext3/ext4 behind the common `FileSystem` interface. */
 import type { BlockDevice } from '../block-device.ts';
+import { isWritable } from '../block-device.ts';
 import { FsInvalidPathError, FsIsADirectoryError, FsJournalRecoveryError, FsNotADirectoryError, FsReadOnlyError, FsTooLargeError, FsUnsupportedError } from '../errors.ts';
 import type { CreateOptions, DataSource, DirEntry, FileReader, FileStat, FileSystem, FileSystemKind, FsUsage, WriteFileOptions } from '../file-system.ts';
 import { chunksOf } from '../file-reader.ts';
@@ -239,7 +240,7 @@ function kindOf(compat: number, incompat: number, roCompat: number): FileSystemK
 function writeBlocker(volume: ExtVolume, readOnly: boolean, device: BlockDevice): string | null {
   const sb = volume.sb;
   if (readOnly) return 'opened read-only';
-  if (!device.write) return 'the device is read-only';
+  if (!isWritable(device)) return 'the device is read-only';
   const incompat = sb.incompat & ~WRITABLE_INCOMPAT & ~INCOMPAT.inlineData;
   if (incompat) return `incompatible features qedisk does not write (0x${incompat.toString(16)})`;
   const roCompat = sb.roCompat & ~WRITABLE_RO_COMPAT;

@@ -1,5 +1,6 @@
 /** FAT12/16/32 with VFAT long names behind the common `FileSystem` interface. */
 import type { BlockDevice } from '../block-device.ts';
+import { isWritable } from '../block-device.ts';
 import { FsExistsError, FsInvalidPathError, FsIsADirectoryError, FsNotADirectoryError, FsNotEmptyError, FsNotFoundError, FsReadOnlyError, FsTooLargeError, FsUnsupportedError } from '../errors.ts';
 import type { CreateOptions, DataSource, DirEntry, FileReader, FileStat, FileSystem, FileSystemKind, FsUsage, WriteFileOptions } from '../file-system.ts';
 import { asSource } from '../pending-data.ts';
@@ -38,7 +39,7 @@ export class FatFileSystem implements FileSystem {
     this.#volume = new FatVolume(device);
     this.kind = `fat${this.#volume.geometry.type}` as FileSystemKind;
     this.label = this.#volume.geometry.label === 'NO NAME' ? '' : this.#volume.geometry.label;
-    this.readOnly = options.readOnly === true || !device.write;
+    this.readOnly = options.readOnly === true || !isWritable(device);
     this.#now = options.now ?? (() => Math.floor(Date.now() / 1000));
   }
 
