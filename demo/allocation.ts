@@ -4,7 +4,7 @@
  * the engine in the page (cheap for the small disks of the demo: the file holds only what the
  * guest wrote).
  */
-import type { Disk } from '../src/client/types.ts';
+import type { Disk } from '../src/protocol/types.ts';
 import { MemoryFile } from '../src/backends/memory-file.ts';
 import { QedImage } from '../src/engine/qed-image.ts';
 import type { Extent } from '../src/engine/types.ts';

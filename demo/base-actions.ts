@@ -5,7 +5,7 @@
  * Reset and restore stop the VM first (the guest's caches hold the old state) and reopen the disk.
  */
 import { deleteSnapshot, resetDisk, restoreSnapshot, snapshotDisk } from '../src/client/index.ts';
-import type { BaseDownloadProgress, Disk, OpfsDisk, Progress } from '../src/client/types.ts';
+import type { BaseDownloadProgress, Disk, OpfsDisk, Progress } from '../src/protocol/types.ts';
 import { createSharedBaseDisk, downloadFile, isOpfsDisk } from './base-image.ts';
 import { formatBytes, formatPercent } from './format.ts';
 

@@ -5,7 +5,7 @@
  * runs each through its one-operation-at-a-time `run`.
  */
 import { listSnapshots } from '../src/client/index.ts';
-import type { Disk, RemoteBaseStatus, SnapshotInfo } from '../src/client/types.ts';
+import type { Disk, RemoteBaseStatus, SnapshotInfo } from '../src/protocol/types.ts';
 import type { BaseActions } from './base-actions.ts';
 import { isOpfsDisk } from './base-image.ts';
 import { renderSnapshotList } from './base-snapshot-list.ts';

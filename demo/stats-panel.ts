@@ -1,5 +1,5 @@
 /** The statistics and storage facts: definition lists filled from the disk, adapter and browser. */
-import type { DiskInfo } from '../src/client/types.ts';
+import type { DiskInfo } from '../src/protocol/types.ts';
 import type { V86DiskStats } from '../src/v86/v86-disk.ts';
 import type { StorageStatus } from './disk-api.ts';
 import { h } from './dom.ts';

@@ -6,7 +6,7 @@
  */
 import { V86, type V86Options } from 'v86';
 import wasmUrl from 'v86/build/v86.wasm?url';
-import type { Disk } from '../src/client/types.ts';
+import type { Disk } from '../src/protocol/types.ts';
 import { type V86Disk, type V86DiskFailure, toV86Disk } from '../src/v86/v86-disk.ts';
 import { guestFile } from './guest-assets.ts';
 import { type StartedFrom, startLinux } from './linux-start.ts';

@@ -12,8 +12,8 @@
  */
 import { type RemoteBase, leaseRemoteBase, remoteBaseStatus } from './remote-bases.ts';
 import { type BackingDataPendingError, assertAllowedUrl, runWithBacking } from '../src/backends/remote/index.ts';
-import { type BackingFileKind, classifyBackingFileName, diskNameOfBackingFile, isUrlBackingName } from '../src/client/base-names.ts';
-import type { ChainLevel, RemoteBaseStatus } from '../src/client/types.ts';
+import { type BackingFileKind, classifyBackingFileName, diskNameOfBackingFile, isUrlBackingName } from '../src/protocol/base-names.ts';
+import type { ChainLevel, RemoteBaseStatus } from '../src/protocol/types.ts';
 import type { BackingRequest, BackingResolver } from '../src/engine/types.ts';
 import type { SyncFile } from '../src/engine/sync-file.ts';
 import { QedBackingError } from '../src/qed/errors.ts';

@@ -1,17 +1,21 @@
 /**
- * The worker's end of the block lane (see `src/client/block-lane-protocol.ts`): takes a batch of
- * block requests from the page and hands each to the `DiskService` in order (so they join their
- * disks' queues in the order they were made). Answers go back together too: those settled in the
+ * The worker's end of the block lane (see `src/protocol/block-messages.ts`): takes a batch of
+ * block requests from the page and hands each to its open disk in order (so they join their
+ * disks' queues in the order they were made). It is the only path of reads, writes, zero writes
+ * and flushes into the worker. Answers go back together too: those settled in the
  * same task leave in one message, transferring the buffers read; a request that waits (on the
  * network, or behind a long task of its disk) is answered later on its own, holding nobody up.
  */
-import type { LaneError, LaneReply } from '../src/client/block-lane-protocol.ts';
-import { isLaneBatch } from '../src/client/block-lane-protocol.ts';
-import type { DiskWorkerApi } from '../src/client/worker-api.ts';
+import type { LaneReply } from '../src/protocol/block-messages.ts';
+import { toWireError } from '../src/protocol/errors.ts';
+import { isLaneBatch } from '../src/protocol/block-messages.ts';
 import { QedArgumentError, QedRangeError } from '../src/qed/errors.ts';
+import type { OpenDevice } from './open-device.ts';
 
-/** What the lane calls: the block requests of the worker API. */
-export type LaneTarget = Pick<DiskWorkerApi, 'read' | 'write' | 'writeZeroes' | 'flush'>;
+/** Where the lane finds the disk a request names: throws (e.g. `QedClosedError`) for an unknown id. */
+export interface LaneTarget {
+  device(id: number): Pick<OpenDevice, 'read' | 'write' | 'writeZeroes' | 'flush'>;
+}
 
 /** The worker's scope as the lane uses it. */
 export interface LaneScope {
@@ -33,7 +37,7 @@ export function serveBlockLane(target: LaneTarget, scope: LaneScope): void {
       scope.postMessage({ laneReplies: replies }, transfer);
     } catch (error) {
       // The answers could not be sent (a buffer that cannot be transferred): the page must not wait forever.
-      scope.postMessage({ laneReplies: replies.map(([seq]): LaneReply => [seq, false, laneError(error)]) }, []);
+      scope.postMessage({ laneReplies: replies.map(([seq]): LaneReply => [seq, false, toWireError(error)]) }, []);
     }
   };
   const answer = (reply: LaneReply): void => {
@@ -54,37 +58,32 @@ async function serve(target: LaneTarget, request: unknown): Promise<LaneReply> {
     const value = await dispatch(target, request);
     return [seq, true, value instanceof Uint8Array ? value : undefined];
   } catch (error) {
-    return [seq, false, laneError(error)];
+    return [seq, false, toWireError(error)];
   }
 }
 
 /**
- * Hands `request` to `target`. As through Comlink, offsets and lengths that are not numbers are
- * `QedRangeError`s and write data that is not a `Uint8Array` a `QedArgumentError`; a request of
- * another shape is a `QedArgumentError` too.
+ * Hands `request` to its disk in `target`. Offsets and lengths that are not numbers are
+ * `QedRangeError`s (the engine checks the rest of the range), write data that is not a
+ * `Uint8Array` a `QedArgumentError`; a request of another shape is a `QedArgumentError` too.
  */
 function dispatch(target: LaneTarget, request: unknown): Promise<Uint8Array | void> {
   if (!Array.isArray(request)) throw new QedArgumentError('a block request must be an array');
   const [, op, disk, offset, argument]: unknown[] = request;
   if (typeof disk !== 'number') throw new QedArgumentError('a block request needs a disk id');
-  if (op === 'flush') return target.flush(disk);
-  if (op !== 'read' && op !== 'write' && op !== 'writeZeroes') throw new QedArgumentError(`unknown block request ${String(op)}`);
+  if (op !== 'read' && op !== 'write' && op !== 'writeZeroes' && op !== 'flush') throw new QedArgumentError(`unknown block request ${String(op)}`);
+  const device = target.device(disk);
+  if (op === 'flush') return device.flush();
   if (op === 'write') {
     if (!(argument instanceof Uint8Array)) throw new QedArgumentError('write data must be a Uint8Array');
-    return target.write(disk, asNumber(offset, argument.byteLength), argument);
+    return device.write(asNumber(offset, argument.byteLength), argument);
   }
   const length = asNumber(argument, offset);
-  return op === 'read' ? target.read(disk, asNumber(offset, length), length) : target.writeZeroes(disk, asNumber(offset, length), length);
+  return op === 'read' ? device.read(asNumber(offset, length), length) : device.writeZeroes(asNumber(offset, length), length);
 }
 
 /** `value` when it is a number; `QedRangeError` otherwise (`other` is the request's other figure, for the message). */
 function asNumber(value: unknown, other: unknown): number {
   if (typeof value === 'number') return value;
   throw new QedRangeError(`offset and length must be non-negative integers (got ${String(value)} beside ${String(other)})`);
-}
-
-/** The name, message and stack of `error`, as they cross the boundary. */
-function laneError(error: unknown): LaneError {
-  if (!(error instanceof Error)) return { name: 'Error', message: String(error) };
-  return error.stack === undefined ? { name: error.name, message: error.message } : { name: error.name, message: error.message, stack: error.stack };
 }

@@ -9,7 +9,7 @@ import { MemoryFile } from '../src/backends/memory-file.ts';
 import type { OpfsFile } from '../src/backends/opfs-file.ts';
 import { QedImage } from '../src/engine/qed-image.ts';
 import { writeFully } from '../src/engine/sync-file.ts';
-import type { ImportResult, WorkerImportOptions } from '../src/client/worker-api.ts';
+import type { ImportResult, WorkerImportOptions } from '../src/protocol/worker-api.ts';
 import { SECTOR_SIZE_BYTES } from '../src/qed/constants.ts';
 import { QedArgumentError, QedCorruptionError } from '../src/qed/errors.ts';
 import { hasQedMagic } from '../src/qed/header.ts';

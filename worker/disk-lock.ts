@@ -5,8 +5,8 @@
  * serves as the base of open overlays is held in shared mode instead (`acquireSharedDiskLock`):
  * any number of readers, and nobody may open it for writing meanwhile.
  */
-import { DiskBusyError } from '../src/client/errors.ts';
-import { diskLockName, validateDiskName } from '../src/client/disk-name.ts';
+import { DiskBusyError } from '../src/protocol/errors.ts';
+import { diskLockName, validateDiskName } from '../src/protocol/disk-name.ts';
 import { type HolderQuery, announceHolding, askForHolder, stopHolding } from './presence.ts';
 import { LIVE_HOLDER_WAIT_MS, RELEASE_WAIT_MS, RETRY_STEP_MS, sleep } from './timing.ts';
 

@@ -1,45 +1,50 @@
 /**
- * The object the disk worker exposes with Comlink: the `DiskWorkerApi`. Keeps the open disks by
- * id; each request goes through its disk's queue, so requests keep their order.
+ * The object the disk worker exposes with Comlink: the `DiskWorkerApi` (everything but block
+ * requests, which come on the block lane). Each request about an open disk goes through its
+ * disk's queue, so requests keep their order.
  */
 import * as Comlink from 'comlink';
-import { DiskExistsError, DiskNotFoundError } from '../src/client/errors.ts';
-import { rawBaseFileName } from '../src/client/base-names.ts';
-import { diskFileName, validateDiskName } from '../src/client/disk-name.ts';
-import type { BaseDownloadProgress, DiskInfo, RemoteBaseStatus } from '../src/client/types.ts';
-import type { DiskWorkerApi, ImportResult, OpenedDisk, ProgressCallback, SnapshotFile, StoredDisk, WorkerImportOptions, WorkerOpenOptions } from '../src/client/worker-api.ts';
+import { DiskExistsError, DiskNotFoundError } from '../src/protocol/errors.ts';
+import { rawBaseFileName } from '../src/protocol/base-names.ts';
+import { diskFileName, validateDiskName } from '../src/protocol/disk-name.ts';
+import type { BaseDownloadProgress, DiskInfo, RemoteBaseStatus } from '../src/protocol/types.ts';
+import type { DiskWorkerApi, ImportResult, OpenedDisk, ProgressCallback, SnapshotFile, StoredDisk, WorkerImportOptions, WorkerOpenOptions } from '../src/protocol/worker-api.ts';
 import { OpfsFile } from '../src/backends/opfs-file.ts';
 import type { CheckOptions, CheckReport, Extent } from '../src/engine/types.ts';
-import { QedArgumentError, QedClosedError, QedReadOnlyError } from '../src/qed/errors.ts';
+import { QedArgumentError, QedReadOnlyError } from '../src/qed/errors.ts';
 import { importImage, importRawBase } from './disk-import.ts';
-import { openBaselineDevice } from './baseline-devices.ts';
 import { acquireDiskLock } from './disk-lock.ts';
-import { DiskSession } from './disk-session.ts';
 import { exportFlattened } from './flatten-export.ts';
-import type { OpenDevice } from './open-device.ts';
 import { openDiskFile } from './open-disk-file.ts';
+import type { OpenDisks } from './open-disks.ts';
 import { listSnapshotFiles, recoverSwap } from './overlay-files.ts';
 import { diskFolder, findFile, listDiskFiles, removeFile, renameFile } from './opfs-folder.ts';
 import { removeDiskFiles, removeSnapshot, resetOverlay, restoreOverlay, takeSnapshot } from './snapshot-ops.ts';
+import type { DiskWorkerHooks } from './worker-hooks.ts';
 
 /** Suffix of the temporary file an import writes before renaming it into place. */
 const IMPORT_TEMP_SUFFIX = '.importing';
 
-/** The worker side of qedisk. */
+/** The worker side of qedisk, over the worker's table of open disks. */
 export class DiskService implements DiskWorkerApi {
-  /** Open disks by id: sessions, and the bench-only raw baselines. */
-  readonly #disks = new Map<number, OpenDevice>();
-  #nextId = 1;
+  readonly #disks: OpenDisks;
+  readonly #hooks: DiskWorkerHooks;
+
+  /** Serves the disks in `disks`, with `hooks` (custom devices, file wrappers) plugged in. */
+  constructor(disks: OpenDisks, hooks: DiskWorkerHooks = {}) {
+    this.#disks = disks;
+    this.#hooks = hooks;
+  }
 
   async open(name: string, options: WorkerOpenOptions): Promise<OpenedDisk> {
     validateDiskName(name);
     if (options.create && options.readOnly) throw new QedArgumentError('create and readOnly cannot be combined');
+    const factory = options.device === undefined ? null : this.#hooks.devices?.[options.device];
+    if (options.device !== undefined && !factory) throw new QedArgumentError(`no device "${String(options.device)}" is registered in this disk worker`);
     const lock = await acquireDiskLock(name);
     try {
-      const baseline = options.device !== undefined && options.device !== 'qed';
-      const opened = baseline ? { session: await openBaselineDevice(name, options, lock), created: true } : await openDiskFile(name, options, lock);
-      const id = this.#nextId++;
-      this.#disks.set(id, opened.session);
+      const opened = factory ? { session: await factory(name, options, lock), created: true } : await openDiskFile(name, options, lock, this.#hooks.wrapFile);
+      const id = this.#disks.add(opened.session);
       return { id, name, size: opened.session.size, created: opened.created, base: opened.session.backingName };
     } catch (error) {
       lock.release();
@@ -47,41 +52,24 @@ export class DiskService implements DiskWorkerApi {
     }
   }
 
-  async read(id: number, offset: number, length: number): Promise<Uint8Array> {
-    const bytes = await this.#device(id).read(offset, length);
-    return Comlink.transfer(bytes, [bytes.buffer]);
-  }
-
-  write(id: number, offset: number, data: Uint8Array): Promise<void> {
-    return this.#device(id).write(offset, data);
-  }
-
-  writeZeroes(id: number, offset: number, length: number): Promise<void> {
-    return this.#device(id).writeZeroes(offset, length);
-  }
-
-  flush(id: number): Promise<void> {
-    return this.#device(id).flush();
-  }
-
   info(id: number): Promise<DiskInfo> {
-    return this.#device(id).info();
+    return this.#disks.device(id).info();
   }
 
   check(id: number, options: CheckOptions): Promise<CheckReport> {
-    return this.#session(id).runEngine((image) => image.check(options));
+    return this.#disks.session(id).runEngine((image) => image.check(options));
   }
 
   map(id: number): Promise<Extent[]> {
-    return this.#session(id).runEngine((image) => image.map());
+    return this.#disks.session(id).runEngine((image) => image.map());
   }
 
   exportFile(id: number): Promise<File> {
-    return this.#session(id).exportFile();
+    return this.#disks.session(id).exportFile();
   }
 
   async exportFlattened(id: number, onProgress?: ProgressCallback): Promise<File> {
-    const session = this.#session(id);
+    const session = this.#disks.session(id);
     try {
       const folder = await diskFolder();
       return await session.run((image, chain) => exportFlattened(folder, session.name, image, chain, progressReporter(onProgress)));
@@ -91,12 +79,12 @@ export class DiskService implements DiskWorkerApi {
   }
 
   async baseStatus(id: number): Promise<RemoteBaseStatus | null> {
-    return this.#session(id).baseStatus();
+    return this.#disks.session(id).baseStatus();
   }
 
   async makeAvailableOffline(id: number, onProgress?: (progress: BaseDownloadProgress) => void | Promise<void>): Promise<RemoteBaseStatus | null> {
     try {
-      return await this.#session(id).makeAvailableOffline(({ cachedBytes, totalBytes, bytesFetched }) => {
+      return await this.#disks.session(id).makeAvailableOffline(({ cachedBytes, totalBytes, bytesFetched }) => {
         Promise.resolve(onProgress?.({ done: cachedBytes, total: totalBytes, bytesFetched })).catch(() => undefined);
       });
     } finally {
@@ -105,10 +93,7 @@ export class DiskService implements DiskWorkerApi {
   }
 
   async close(id: number): Promise<void> {
-    const session = this.#disks.get(id);
-    if (!session) return;
-    this.#disks.delete(id);
-    await session.close();
+    await this.#disks.remove(id)?.close();
   }
 
   async list(): Promise<StoredDisk[]> {
@@ -137,10 +122,6 @@ export class DiskService implements DiskWorkerApi {
     }
   }
 
-  setQuotaLimit(id: number, bytes: number | null): Promise<void> {
-    return this.#session(id).setQuotaLimit(bytes);
-  }
-
   resetDisk(name: string): Promise<void> {
     return this.#alter(name, (folder) => resetOverlay(folder, name));
   }
@@ -155,7 +136,7 @@ export class DiskService implements DiskWorkerApi {
 
   async deleteSnapshot(name: string, snapshotId: string): Promise<void> {
     validateDiskName(name);
-    const live = this.#sessionNamed(name);
+    const live = this.#disks.sessionNamed(name);
     if (live) return live.run(async () => removeSnapshot(await diskFolder(), name, snapshotId));
     const lock = await acquireDiskLock(name);
     try {
@@ -177,7 +158,7 @@ export class DiskService implements DiskWorkerApi {
   async #alter<T>(name: string, change: (folder: FileSystemDirectoryHandle) => Promise<T>): Promise<T> {
     validateDiskName(name);
     const folder = await diskFolder();
-    const live = this.#sessionNamed(name);
+    const live = this.#disks.sessionNamed(name);
     if (live) {
       if (live.readOnly) throw new QedReadOnlyError(`disk "${name}" is open read-only`);
       return live.replaceFile(() => change(folder));
@@ -190,26 +171,6 @@ export class DiskService implements DiskWorkerApi {
     } finally {
       lock.release();
     }
-  }
-
-  /** The open disk `id`; throws `QedClosedError` when it is not open. */
-  #device(id: number): OpenDevice {
-    const device = this.#disks.get(id);
-    if (!device) throw new QedClosedError(`disk #${id} is not open (closed, or opened by a previous page)`);
-    return device;
-  }
-
-  /** The session of open disk `id`; `QedArgumentError` for a raw baseline, which serves block requests only. */
-  #session(id: number): DiskSession {
-    const device = this.#device(id);
-    if (!(device instanceof DiskSession)) throw new QedArgumentError(`disk "${device.name}" is a raw baseline: it only reads, writes, flushes and reports info`);
-    return device;
-  }
-
-  /** The session of disk `name` in this worker, or null. */
-  #sessionNamed(name: string): DiskSession | null {
-    for (const device of this.#disks.values()) if (device.name === name && device instanceof DiskSession) return device;
-    return null;
   }
 }
 

@@ -3,10 +3,10 @@
  * Web Lock, the request queue that keeps the page's order, and the need-check lifecycle (marked
  * clean after `IDLE_MARK_CLEAN_MS` without writes, and on close).
  */
-import type { OpfsFile } from '../src/backends/opfs-file.ts';
 import type { OfflineProgress } from '../src/backends/remote/index.ts';
-import type { DiskInfo, RemoteBaseStatus } from '../src/client/types.ts';
+import type { DiskInfo, RemoteBaseStatus } from '../src/protocol/types.ts';
 import type { QedImage } from '../src/engine/qed-image.ts';
+import type { SyncFile } from '../src/engine/sync-file.ts';
 import { QedArgumentError, QedClosedError } from '../src/qed/errors.ts';
 import type { BackingChain } from './backing-chain.ts';
 import type { DiskLock } from './disk-lock.ts';
@@ -19,9 +19,9 @@ import { IDLE_MARK_CLEAN_MS } from './timing.ts';
 export interface OpenTop {
   /** The open image (owns `file`). */
   image: QedImage;
-  /** The OPFS file under the image (kept for fault injection). */
-  file: OpfsFile;
-  /** The OPFS entry, for `getFile()` on export; null for the bench-only in-memory disk (no export, reset or snapshot). */
+  /** The file under the image (the OPFS file, as the worker's `wrapFile` hook returned it). */
+  file: SyncFile;
+  /** The OPFS entry, for `getFile()` on export; null for a disk in memory (no export, reset or snapshot). */
   fileHandle: FileSystemFileHandle | null;
 }
 
@@ -170,31 +170,29 @@ export class DiskSession implements OpenDevice {
   /**
    * Closes the image, runs `change` (which replaces the disk's file in OPFS) and opens the disk
    * again over the same chain, all in the queue. When reopening fails the session ends (lock
-   * released) and the failure is returned.
+   * released) and the failure is returned; when `change` failed too, its error is returned, with
+   * the reopen's failure added to its message (and as `reopenError`).
    */
   replaceFile<T>(change: () => Promise<T>): Promise<T> {
     return this.run(async () => {
       this.#inOpfs();
       this.#disarmIdleTimer();
       this.#parts.image.close();
-      let result: T;
+      let outcome: { ok: true; value: T } | { ok: false; error: unknown };
       try {
-        result = await change();
-      } finally {
-        try {
-          Object.assign(this.#parts, await this.#parts.reopen());
-        } catch (error) {
-          this.#end();
-          throw error;
-        }
+        outcome = { ok: true, value: await change() };
+      } catch (error) {
+        outcome = { ok: false, error };
       }
-      return result;
+      try {
+        Object.assign(this.#parts, await this.#parts.reopen());
+      } catch (reopenError) {
+        this.#end();
+        throw outcome.ok ? reopenError : withReopenFailure(outcome.error, reopenError);
+      }
+      if (!outcome.ok) throw outcome.error;
+      return outcome.value;
     });
-  }
-
-  /** Sets (bytes) or lifts (null) the injected quota limit of the file. */
-  setQuotaLimit(bytes: number | null): Promise<void> {
-    return this.run(() => this.#parts.file.setQuotaLimit(bytes));
   }
 
   /** Flushes, marks clean, closes the image, file and chain, and releases the lock (even when closing fails). */
@@ -248,4 +246,16 @@ export class DiskSession implements OpenDevice {
     if (this.#idleTimer !== null) clearTimeout(this.#idleTimer);
     this.#idleTimer = null;
   }
+}
+
+/**
+ * `error` (the failure of a change to the disk's files) with the later failure to reopen the disk
+ * added: in its message, which survives the trip to the page, and as its `reopenError` property.
+ */
+function withReopenFailure(error: unknown, reopenError: unknown): unknown {
+  if (!(error instanceof Error)) return error;
+  const detail = reopenError instanceof Error ? `${reopenError.name}: ${reopenError.message}` : String(reopenError);
+  error.message = `${error.message} (and reopening the disk afterwards failed: ${detail}; the disk is closed)`;
+  Reflect.set(error, 'reopenError', reopenError);
+  return error;
 }

@@ -1,13 +1,8 @@
 /**
  * The disk worker's entry point: a dedicated module worker that owns the OPFS sync access
- * handles of the page's open disks and exposes a `DiskService` (the `DiskWorkerApi`) with
- * Comlink, and its block requests on the block lane beside it. Started lazily by
- * `src/client/worker-connection.ts`.
+ * handles of the page's open disks and serves the `DiskWorkerApi` with Comlink and the block
+ * lane beside it. Started by the page (`src/client/worker-connection.ts`) on first use.
  */
-import * as Comlink from 'comlink';
-import { serveBlockLane } from './block-lane.ts';
-import { DiskService } from './disk-service.ts';
+import { startDiskWorker } from './start-disk-worker.ts';
 
-const service = new DiskService();
-Comlink.expose(service);
-serveBlockLane(service, self);
+startDiskWorker();

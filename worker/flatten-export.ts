@@ -4,8 +4,8 @@
  * without a base are skipped; all-zero clusters stay unallocated, so the file holds only data.
  */
 import { OpfsFile } from '../src/backends/opfs-file.ts';
-import { EXPORT_SUFFIX } from '../src/client/base-names.ts';
-import { validateDiskName } from '../src/client/disk-name.ts';
+import { EXPORT_SUFFIX } from '../src/protocol/base-names.ts';
+import { validateDiskName } from '../src/protocol/disk-name.ts';
 import { QedImage } from '../src/engine/qed-image.ts';
 import type { BackingChain } from './backing-chain.ts';
 import { type ImportProgress, writeNonZeroClusters } from './disk-import.ts';

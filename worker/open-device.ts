@@ -3,7 +3,7 @@
  * open disk. A `DiskSession` (a QED disk, in OPFS or in memory) is one; the bench-only raw OPFS
  * baseline (`RawBaseline`) is the other. Offsets and lengths in bytes.
  */
-import type { DiskInfo } from '../src/client/types.ts';
+import type { DiskInfo } from '../src/protocol/types.ts';
 
 /** An open disk as the block requests see it. Requests complete in the order they were made. */
 export interface OpenDevice {

@@ -4,12 +4,13 @@
  * disk's own snapshots, an HTTP base).
  */
 import { assertAllowedUrl } from '../src/backends/remote/index.ts';
-import { rawBaseFileName } from '../src/client/base-names.ts';
-import { DiskExistsError, DiskNotFoundError } from '../src/client/errors.ts';
-import { diskFileName, validateDiskName } from '../src/client/disk-name.ts';
-import type { BaseSpec } from '../src/client/types.ts';
-import type { WorkerOpenOptions } from '../src/client/worker-api.ts';
+import { rawBaseFileName } from '../src/protocol/base-names.ts';
+import { DiskExistsError, DiskNotFoundError } from '../src/protocol/errors.ts';
+import { diskFileName, validateDiskName } from '../src/protocol/disk-name.ts';
+import type { BaseSpec } from '../src/protocol/types.ts';
+import type { WorkerOpenOptions } from '../src/protocol/worker-api.ts';
 import { QedImage } from '../src/engine/qed-image.ts';
+import type { SyncFile } from '../src/engine/sync-file.ts';
 import type { BackingSpec } from '../src/engine/types.ts';
 import { QedArgumentError, QedBackingError } from '../src/qed/errors.ts';
 import { BackingChain } from './backing-chain.ts';
@@ -18,13 +19,19 @@ import { DiskSession, type OpenTop } from './disk-session.ts';
 import { recoverSwap } from './overlay-files.ts';
 import { diskFolder, findFile, openWithRetry, removeFile } from './opfs-folder.ts';
 
+/** Wraps a disk's OPFS file before the engine sees it (the worker's `wrapFile` hook). */
+type FileWrapper = (file: SyncFile, diskName: string) => SyncFile;
+
+/** The file as it is. */
+const unwrapped: FileWrapper = (file) => file;
+
 /**
  * Opens disk `name` under `lock` (which the session then owns; on failure the caller keeps it).
  * An empty file counts as missing (a creation that never finished); an interrupted reset or
  * snapshot is finished first. Rejects with `DiskNotFoundError` when the disk is missing and
  * `options.create` is absent, `QedBackingError` for a base that cannot be used.
  */
-export async function openDiskFile(name: string, options: WorkerOpenOptions, lock: DiskLock): Promise<{ session: DiskSession; created: boolean }> {
+export async function openDiskFile(name: string, options: WorkerOpenOptions, lock: DiskLock, wrapFile: FileWrapper = unwrapped): Promise<{ session: DiskSession; created: boolean }> {
   const folder = await diskFolder();
   await recoverSwap(folder, name);
   const fileName = diskFileName(name);
@@ -35,7 +42,7 @@ export async function openDiskFile(name: string, options: WorkerOpenOptions, loc
   }
   if (!existing && !options.create) throw new DiskNotFoundError(name);
   const fileHandle = existing ?? (await folder.getFileHandle(fileName, { create: true }));
-  const file = await openWithRetry(fileHandle, name);
+  const file = wrapFile(await openWithRetry(fileHandle, name), name);
   const create = file.getSize() === 0 ? options.create : undefined;
   const chain = new BackingChain(folder, name, options.allowedOrigins ?? []);
   const readOnly = options.readOnly ?? false;
@@ -49,7 +56,7 @@ export async function openDiskFile(name: string, options: WorkerOpenOptions, loc
     } else {
       image = await chain.open(() => QedImage.open(file, { readOnly, resolveBacking: chain.resolve }));
     }
-    const reopen = (): Promise<OpenTop> => openTop(folder, name, chain, readOnly);
+    const reopen = (): Promise<OpenTop> => openTop(folder, name, chain, readOnly, wrapFile);
     return { session: new DiskSession({ name, image, file, fileHandle, lock, chain, reopen }), created: create !== undefined };
   } catch (error) {
     chain.close();
@@ -60,9 +67,9 @@ export async function openDiskFile(name: string, options: WorkerOpenOptions, loc
 }
 
 /** Opens disk `name`'s file (again) over `chain`, which keeps what it had open. */
-async function openTop(folder: FileSystemDirectoryHandle, name: string, chain: BackingChain, readOnly: boolean): Promise<OpenTop> {
+async function openTop(folder: FileSystemDirectoryHandle, name: string, chain: BackingChain, readOnly: boolean, wrapFile: FileWrapper): Promise<OpenTop> {
   const fileHandle = await folder.getFileHandle(diskFileName(name));
-  const file = await openWithRetry(fileHandle, name);
+  const file = wrapFile(await openWithRetry(fileHandle, name), name);
   try {
     const image = await chain.open(() => QedImage.open(file, { readOnly, resolveBacking: chain.resolve }));
     return { image, file, fileHandle };

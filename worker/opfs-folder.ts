@@ -3,11 +3,12 @@
  * disk files, and opening sync access handles with a bounded retry for handles a closing page
  * still holds.
  */
-import { OpfsFile, type SyncAccessHandleLike } from '../src/backends/opfs-file.ts';
-import { DiskBusyError } from '../src/client/errors.ts';
-import { rawBaseNameOfFile } from '../src/client/base-names.ts';
-import { DISK_FOLDER_NAME, diskNameOfFile } from '../src/client/disk-name.ts';
-import type { StoredDisk } from '../src/client/worker-api.ts';
+import { OpfsFile } from '../src/backends/opfs-file.ts';
+import type { SyncFile } from '../src/engine/sync-file.ts';
+import { DiskBusyError } from '../src/protocol/errors.ts';
+import { rawBaseNameOfFile } from '../src/protocol/base-names.ts';
+import { DISK_FOLDER_NAME, diskNameOfFile } from '../src/protocol/disk-name.ts';
+import type { StoredDisk } from '../src/protocol/worker-api.ts';
 import { HEADER_STRUCT_SIZE_BYTES } from '../src/qed/constants.ts';
 import { QedIoError } from '../src/qed/errors.ts';
 import { decodeHeader } from '../src/qed/header.ts';
@@ -44,42 +45,47 @@ export async function removeFile(folder: FileSystemDirectoryHandle, fileName: st
  * Opens a sync access handle on `fileHandle`. While another handle on the file is still open
  * (a page being reloaded), retries for `RELEASE_WAIT_MS`, then rejects with `DiskBusyError`.
  */
-export async function openWithRetry(fileHandle: FileSystemFileHandle, diskName: string): Promise<OpfsFile> {
-  const start = Date.now();
-  for (;;) {
-    try {
-      return await OpfsFile.open(fileHandle);
-    } catch (error) {
-      if (!hasName(error, 'NoModificationAllowedError') && !hasName(error, 'InvalidStateError')) throw error;
-      if (Date.now() - start >= RELEASE_WAIT_MS) throw new DiskBusyError(diskName, `disk "${diskName}" is still held open by another page`);
-      await sleep(RETRY_STEP_MS);
-    }
-  }
+export function openWithRetry(fileHandle: FileSystemFileHandle, diskName: string): Promise<OpfsFile> {
+  return retryWhileHeld(() => OpfsFile.open(fileHandle), () => new DiskBusyError(diskName, `disk "${diskName}" is still held open by another page`));
 }
 
 /**
  * Opens a read-only sync access handle on `fileHandle` (several may be open at once, none for
  * writing meanwhile), retrying like `openWithRetry` while a writer still holds the file.
  */
-export async function openReadOnly(fileHandle: FileSystemFileHandle, label: string): Promise<OpfsFile> {
+export function openReadOnly(fileHandle: FileSystemFileHandle, label: string): Promise<OpfsFile> {
   const create: unknown = Reflect.get(fileHandle, 'createSyncAccessHandle');
   if (typeof create !== 'function') return OpfsFile.open(fileHandle);
-  const start = Date.now();
-  for (;;) {
-    try {
+  return retryWhileHeld(
+    async () => {
       const handle: unknown = await Promise.resolve(create.call(fileHandle, { mode: 'read-only' }));
       if (!isSyncHandle(handle)) throw new QedIoError('createSyncAccessHandle returned no handle');
       return new OpfsFile(handle);
+    },
+    () => new DiskBusyError(label, `"${label}" is held open for writing`),
+  );
+}
+
+/**
+ * Runs `open` until it succeeds, retrying every `RETRY_STEP_MS` while the file is held by another
+ * handle (`NoModificationAllowedError`, `InvalidStateError`); after `RELEASE_WAIT_MS` rejects with
+ * `busy()`. Other failures reject at once.
+ */
+async function retryWhileHeld<T>(open: () => Promise<T>, busy: () => Error): Promise<T> {
+  const start = Date.now();
+  for (;;) {
+    try {
+      return await open();
     } catch (error) {
       if (!hasName(error, 'NoModificationAllowedError') && !hasName(error, 'InvalidStateError')) throw error;
-      if (Date.now() - start >= RELEASE_WAIT_MS) throw new DiskBusyError(label, `"${label}" is held open for writing`);
+      if (Date.now() - start >= RELEASE_WAIT_MS) throw busy();
       await sleep(RETRY_STEP_MS);
     }
   }
 }
 
 /** True when `value` has the methods of a sync access handle. */
-function isSyncHandle(value: unknown): value is SyncAccessHandleLike {
+function isSyncHandle(value: unknown): value is SyncFile {
   if (typeof value !== 'object' || value === null) return false;
   return ['read', 'write', 'getSize', 'truncate', 'flush', 'close'].every((method) => typeof Reflect.get(value, method) === 'function');
 }

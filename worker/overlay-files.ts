@@ -6,9 +6,9 @@
  */
 import { MemoryFile } from '../src/backends/memory-file.ts';
 import { OpfsFile } from '../src/backends/opfs-file.ts';
-import { PENDING_SUFFIX, SNAPSHOT_SUFFIX, snapshotFileName, snapshotIdOf } from '../src/client/base-names.ts';
-import { DISK_FILE_SUFFIX, diskFileName } from '../src/client/disk-name.ts';
-import type { SnapshotFile } from '../src/client/worker-api.ts';
+import { PENDING_SUFFIX, SNAPSHOT_SUFFIX, snapshotFileName, snapshotIdOf } from '../src/protocol/base-names.ts';
+import { DISK_FILE_SUFFIX, diskFileName } from '../src/protocol/disk-name.ts';
+import type { SnapshotFile } from '../src/protocol/worker-api.ts';
 import { QedImage } from '../src/engine/qed-image.ts';
 import type { BackingSpec } from '../src/engine/types.ts';
 import { HEADER_STRUCT_SIZE_BYTES, MAX_BACKING_NAME_BYTES } from '../src/qed/constants.ts';

@@ -7,8 +7,8 @@
  */
 import { MemoryFile } from '../src/backends/memory-file.ts';
 import { type CachedRemoteFile, RangeFetcher, openRemoteBacking } from '../src/backends/remote/index.ts';
-import { BASE_CACHE_SUFFIX, BASE_MAP_SUFFIX } from '../src/client/base-names.ts';
-import type { RemoteBaseStatus } from '../src/client/types.ts';
+import { BASE_CACHE_SUFFIX, BASE_MAP_SUFFIX } from '../src/protocol/base-names.ts';
+import type { RemoteBaseStatus } from '../src/protocol/types.ts';
 import type { SyncFile } from '../src/engine/sync-file.ts';
 import { diskFolder, hasName, openWithRetry, removeFile } from './opfs-folder.ts';
 

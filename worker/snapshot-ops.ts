@@ -6,10 +6,10 @@
  * - snapshot: the disk's file becomes the read-only `NAME.<id>.qsnap`, the new overlay sits on it;
  * - restore: the new overlay sits on the chosen snapshot (later snapshots stay).
  */
-import { EXPORT_SUFFIX, PENDING_SUFFIX, isUrlBackingName, isValidSnapshotId, rawBaseFileName, snapshotFileName, snapshotIdOf } from '../src/client/base-names.ts';
-import { DiskInUseError, SnapshotNotFoundError } from '../src/client/errors.ts';
-import { diskFileName } from '../src/client/disk-name.ts';
-import type { SnapshotFile } from '../src/client/worker-api.ts';
+import { EXPORT_SUFFIX, PENDING_SUFFIX, isUrlBackingName, isValidSnapshotId, rawBaseFileName, snapshotFileName, snapshotIdOf } from '../src/protocol/base-names.ts';
+import { DiskInUseError, SnapshotNotFoundError } from '../src/protocol/errors.ts';
+import { diskFileName } from '../src/protocol/disk-name.ts';
+import type { SnapshotFile } from '../src/protocol/worker-api.ts';
 import { QedArgumentError, QedCorruptionError } from '../src/qed/errors.ts';
 import { dependentsOf, listSnapshotFiles, nextSnapshotId, overlayLike, readOverlayHeader, swapInOverlay } from './overlay-files.ts';
 import { findFile, removeFile, renameFile } from './opfs-folder.ts';

@@ -6,7 +6,7 @@
  * `window.guestBench`.
  */
 import { deleteDisk, openDisk } from '../../src/client/index.ts';
-import type { Disk } from '../../src/client/types.ts';
+import type { Disk } from '../../src/protocol/types.ts';
 import { MemoryFile } from '../../src/backends/memory-file.ts';
 import { QedImage } from '../../src/engine/index.ts';
 import { localDisk } from '../../src/v86/local-disk.ts';

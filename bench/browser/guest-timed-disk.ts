@@ -3,7 +3,7 @@
  * guest's requests turn into takes (and each flush), from the call to the settled promise (milliseconds), so the
  * benchmark can tell the disk's latency apart from the guest's own time.
  */
-import type { Disk } from '../../src/client/types.ts';
+import type { Disk } from '../../src/protocol/types.ts';
 
 /** Durations of one kind of request, in milliseconds, in completion order. */
 export interface RequestTimes {

@@ -9,7 +9,7 @@
 import { pathToFileURL } from 'node:url';
 import type { Page } from '@playwright/test';
 import { type BenchLine, median } from '../measure.ts';
-import { type DeviceFigures, type StackLineSpec, figureOf, lineAgainstMemory, lineAgainstRaw, stackLineSpecs } from './stack-lines.ts';
+import { type DeviceFigures, type StackLineSpec, figureOf, lineAgainstComlink, lineAgainstMemory, lineAgainstRaw, stackLineSpecs } from './stack-lines.ts';
 import { type StackHost, startStackHost } from './stack-host.ts';
 import { BENCH_DEVICES, type BenchDevice, type WorkerMemoryFigures } from './stack-protocol.ts';
 import { printStackReport } from './stack-table.ts';
@@ -49,6 +49,8 @@ export interface StackReport {
   lines: BenchLine[];
   /** qedisk on OPFS against QED in memory, for information. */
   memoryLines: BenchLine[];
+  /** The block lane against plain Comlink calls, both on a QED disk in OPFS. */
+  laneLines: BenchLine[];
   /** Median figure of every device for every line, by line name. */
   figures: Record<string, DeviceFigures>;
   /** The figure of every run, by line name and device, in the order measured. */
@@ -58,22 +60,15 @@ export interface StackReport {
 }
 
 /**
- * Orders of the devices, run after run: every device comes first in one of any three runs, and no
- * device always follows the same one (what one leaves behind, such as writeback after a flush,
- * would otherwise slow down the same neighbour every time).
+ * The devices in the order of run `run`: rotations of `BENCH_DEVICES`, every other one reversed,
+ * so every device comes first now and then and no device always follows the same one (what one
+ * leaves behind, such as writeback after a flush, would otherwise slow down the same neighbour).
  */
-const RUN_ORDERS = [
-  [0, 1, 2],
-  [2, 1, 0],
-  [1, 0, 2],
-  [2, 0, 1],
-  [0, 2, 1],
-  [1, 2, 0],
-] as const;
-
-/** The devices in the order of run `run`. */
 function devicesOfRun(run: number): BenchDevice[] {
-  return RUN_ORDERS[run % RUN_ORDERS.length]!.map((index) => BENCH_DEVICES[index]!);
+  const count = BENCH_DEVICES.length;
+  const start = Math.floor(run / 2) % count;
+  const order = BENCH_DEVICES.map((_, i) => BENCH_DEVICES[(start + i) % count]!);
+  return run % 2 === 0 ? order : order.reverse();
 }
 
 /** Name of the long-lived disk of `device`. */
@@ -83,7 +78,7 @@ function diskName(device: BenchDevice): string {
 
 /** Figures of every run of each device for `spec`, devices alternating within every run. */
 async function measureLine(page: Page, spec: StackLineSpec, diskSize: number, repeats: number): Promise<DeviceRuns> {
-  const runs: Record<BenchDevice, number[]> = { raw: [], qed: [], memory: [] };
+  const runs: Record<BenchDevice, number[]> = { raw: [], qed: [], memory: [], comlink: [] };
   for (let run = 0; run < repeats; run++) {
     for (const device of devicesOfRun(run)) {
       const name = spec.fresh ? `stack-fresh-${device}` : diskName(device);
@@ -125,7 +120,7 @@ async function measure(host: StackHost, options: StackOptions): Promise<StackRep
     log(`measuring ${spec.name} ...`);
     const measured = await measureLine(page, spec, diskSize, repeats);
     runs[spec.name] = measured;
-    figures[spec.name] = { raw: median(measured.raw), qed: median(measured.qed), memory: median(measured.memory) };
+    figures[spec.name] = { raw: median(measured.raw), qed: median(measured.qed), memory: median(measured.memory), comlink: median(measured.comlink) };
   }
   for (const device of BENCH_DEVICES) await page.evaluate((n) => window.stackBench.close(n), diskName(device));
   let workerMemory: WorkerMemoryFigures | null = null;
@@ -137,7 +132,8 @@ async function measure(host: StackHost, options: StackOptions): Promise<StackRep
   await page.close();
   const lines = specs.map((spec) => lineAgainstRaw(spec, figures[spec.name]!));
   const memoryLines = specs.map((spec) => lineAgainstMemory(spec, figures[spec.name]!));
-  return { diskSize, repeats, browser: host.version, lines, memoryLines, figures, runs, workerMemory };
+  const laneLines = specs.map((spec) => lineAgainstComlink(spec, figures[spec.name]!));
+  return { diskSize, repeats, browser: host.version, lines, memoryLines, laneLines, figures, runs, workerMemory };
 }
 
 /** Starts the server and browser, measures, and stops them. */
@@ -150,9 +146,10 @@ export async function stackReport(options: StackOptions = {}): Promise<StackRepo
   }
 }
 
-/** The stack lines with goals (qedisk on OPFS against raw OPFS), for `npm run bench`. */
+/** The stack lines with goals (qedisk on OPFS against raw OPFS, then the block lane against plain Comlink), for `npm run bench`. */
 export async function stackLines(options: StackOptions = {}): Promise<BenchLine[]> {
-  return (await stackReport(options)).lines;
+  const report = await stackReport(options);
+  return [...report.lines, ...report.laneLines];
 }
 
 /** `npm run bench:stack`: prints the table (or JSON with `--json`); `--quick` for a short run, `--repeats=N` (default 3) on a noisy machine. */

@@ -51,3 +51,8 @@ export function lineAgainstRaw(spec: StackLineSpec, figures: DeviceFigures): Ben
 export function lineAgainstMemory(spec: StackLineSpec, figures: DeviceFigures): BenchLine {
   return { name: spec.name, unit: spec.unit, qedisk: figures.qed, baseline: figures.memory, baselineName: 'QED on MemoryFile in the worker', ratio: figures.qed / figures.memory, goal: 0 };
 }
+
+/** The block lane (the product's path) against plain Comlink calls, both serving a QED disk in OPFS. */
+export function lineAgainstComlink(spec: StackLineSpec, figures: DeviceFigures): BenchLine {
+  return { name: `${spec.name} (lane vs Comlink)`, unit: spec.unit, qedisk: figures.qed, baseline: figures.comlink, baselineName: 'plain Comlink calls, same QED disk', ratio: figures.qed / figures.comlink, goal: 1 };
+}

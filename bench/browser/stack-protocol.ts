@@ -3,12 +3,17 @@
  * through `page.evaluate`: workloads, their results, and the worker memory figures. Types and
  * plain data only. Sizes in bytes, times in seconds unless named otherwise.
  */
-import type { BenchDevice } from '../../src/client/worker-api.ts';
-
-export type { BenchDevice };
+/**
+ * What serves a disk in the benchmark (devices of its own disk worker, `stack-page/stack-worker.ts`):
+ * - `qed`: a QED disk in OPFS, opened with `openDisk` as users do (the product);
+ * - `comlink`: the same, but each block request is a plain Comlink call (the path the block lane replaced);
+ * - `raw`: a raw OPFS file of the disk's size behind the same worker API (the physical baseline);
+ * - `memory`: a QED disk on a `MemoryFile` in the worker (no OPFS at all).
+ */
+export type BenchDevice = 'qed' | 'comlink' | 'raw' | 'memory';
 
 /** The devices in the order the benchmark first measures them (later runs rotate it). */
-export const BENCH_DEVICES: readonly BenchDevice[] = ['raw', 'qed', 'memory'];
+export const BENCH_DEVICES: readonly BenchDevice[] = ['raw', 'qed', 'memory', 'comlink'];
 
 /** One measured pattern of requests, sent page → Comlink → worker → device. */
 export type Workload =

@@ -1,54 +1,27 @@
 /**
  * `OpfsFile`: a `SyncFile` over an origin-private file system (OPFS) sync access handle. The
- * handle already has the right shape; this adapter only turns DOMExceptions into qedisk's typed
- * errors and offers a tiny quota fault injector for tests. Usable only in a dedicated worker.
+ * handle already has the right shape; this adapter only turns DOMExceptions (and Chromium's
+ * error codes returned as byte counts) into qedisk's typed errors. Usable only in a dedicated worker.
  */
 import type { FileRange, SyncFile } from '../engine/sync-file.ts';
 import { QedIoError, QedQuotaError } from '../qed/errors.ts';
 
-/**
- * The part of `FileSystemSyncAccessHandle` qedisk uses. Declared structurally so this file
- * type-checks under both the DOM and the WebWorker libs.
- */
-export interface SyncAccessHandleLike {
-  /** Reads into `buffer` at byte offset `at`; returns the bytes read. */
-  read(buffer: Uint8Array, options: FileRange): number;
-  /** Writes `buffer` at byte offset `at`; returns the bytes written. */
-  write(buffer: Uint8Array, options: FileRange): number;
-  /** File length in bytes. */
-  getSize(): number;
-  /** Sets the file length in bytes. */
-  truncate(size: number): void;
-  /** Persists completed writes. */
-  flush(): void;
-  /** Releases the handle and its exclusive lock on the file. */
-  close(): void;
-}
-
 /** A file handle that can open a sync access handle (OPFS files in a dedicated worker). */
 interface SyncAccessCapable {
-  createSyncAccessHandle(): Promise<SyncAccessHandleLike>;
-}
-
-/** Options of `OpfsFile`. */
-export interface OpfsFileOptions {
-  /**
-   * Fault injection for tests: writes and truncates that would make the file longer than this
-   * many bytes throw `QedQuotaError`, as a full disk would. Unlimited when absent.
-   */
-  quotaBytes?: number;
+  /** Resolves with a `FileSystemSyncAccessHandle`, which has the shape of a `SyncFile`. */
+  createSyncAccessHandle(): Promise<SyncFile>;
 }
 
 /** A `SyncFile` backed by an OPFS `FileSystemSyncAccessHandle`; `getSize()` is the physical size. */
 export class OpfsFile implements SyncFile {
-  readonly #handle: SyncAccessHandleLike;
-  /** Injected limit on the file length in bytes, or null for none. */
-  #quotaBytes: number | null;
+  readonly #handle: SyncFile;
 
-  /** Wraps `handle`, which the new `OpfsFile` owns and closes in `close()`. */
-  constructor(handle: SyncAccessHandleLike, options: OpfsFileOptions = {}) {
+  /**
+   * Wraps `handle` (a `FileSystemSyncAccessHandle`, whose methods have the `SyncFile` shape), which
+   * the new `OpfsFile` owns and closes in `close()`.
+   */
+  constructor(handle: SyncFile) {
     this.#handle = handle;
-    this.#quotaBytes = options.quotaBytes ?? null;
   }
 
   /**
@@ -56,16 +29,11 @@ export class OpfsFile implements SyncFile {
    * Rejects with the browser's DOMException (e.g. `NoModificationAllowedError` while another
    * handle is open) or `QedIoError` when this context cannot open sync access handles.
    */
-  static async open(fileHandle: object, options: OpfsFileOptions = {}): Promise<OpfsFile> {
+  static async open(fileHandle: object): Promise<OpfsFile> {
     if (!isSyncAccessCapable(fileHandle)) {
       throw new QedIoError('createSyncAccessHandle is not available here (OPFS sync access needs a dedicated worker)');
     }
-    return new OpfsFile(await fileHandle.createSyncAccessHandle(), options);
-  }
-
-  /** Sets (bytes) or lifts (null) the injected quota limit; see `OpfsFileOptions.quotaBytes`. */
-  setQuotaLimit(bytes: number | null): void {
-    this.#quotaBytes = bytes;
+    return new OpfsFile(await fileHandle.createSyncAccessHandle());
   }
 
   read(buffer: Uint8Array, options: FileRange): number {
@@ -74,7 +42,6 @@ export class OpfsFile implements SyncFile {
   }
 
   write(buffer: Uint8Array, options: FileRange): number {
-    this.#checkQuota(options.at + buffer.byteLength);
     const count = translate(() => this.#handle.write(buffer, { at: options.at }), 'write');
     return checkCount(count, buffer.byteLength, 'write', options.at);
   }
@@ -84,7 +51,6 @@ export class OpfsFile implements SyncFile {
   }
 
   truncate(size: number): void {
-    this.#checkQuota(size);
     translate(() => this.#handle.truncate(size), 'truncate');
   }
 
@@ -94,12 +60,6 @@ export class OpfsFile implements SyncFile {
 
   close(): void {
     translate(() => this.#handle.close(), 'close');
-  }
-
-  /** Throws `QedQuotaError` when growing the file to `end` bytes would pass the injected limit. */
-  #checkQuota(end: number): void {
-    if (this.#quotaBytes === null || end <= this.#quotaBytes || end <= this.#handle.getSize()) return;
-    throw new QedQuotaError(`QuotaExceededError: growing the file to ${end} bytes passes the injected limit of ${this.#quotaBytes} bytes`);
   }
 }
 

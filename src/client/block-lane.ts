@@ -5,8 +5,8 @@
  * instead of one Comlink round trip each. Order is kept: everything goes through the worker's port.
  */
 import { QedIoError } from '../qed/errors.ts';
-import { type LaneCall, type LaneError, type LaneRequest, isLaneReplies } from './block-lane-protocol.ts';
-import { reviveError } from './errors.ts';
+import { type LaneCall, type LaneRequest, isLaneReplies } from '../protocol/block-messages.ts';
+import { reviveError } from '../protocol/errors.ts';
 
 /** What the lane needs of the worker: its port. */
 export interface LanePort {
@@ -108,18 +108,8 @@ export class BlockLane {
     if (!waiter) return;
     this.#waiting.delete(seq);
     if (ok) waiter.resolve(value);
-    else waiter.reject(reviveError(asError(value), waiter.diskName));
+    else waiter.reject(reviveError(value, waiter.diskName));
   }
-}
-
-/** An `Error` carrying the name, message and stack of a `LaneError` (anything else is passed on). */
-function asError(value: unknown): unknown {
-  if (value instanceof Error || typeof value !== 'object' || value === null) return value;
-  const { name, message, stack }: Partial<Record<keyof LaneError, unknown>> = value;
-  const error = new Error(typeof message === 'string' ? message : 'the disk worker failed');
-  if (typeof name === 'string') error.name = name;
-  if (typeof stack === 'string') error.stack = stack;
-  return error;
 }
 
 function isBytes(value: unknown): value is Uint8Array {

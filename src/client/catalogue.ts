@@ -3,7 +3,7 @@
  * through idb-keyval. OPFS holds the data; the catalogue holds what is handy to list quickly.
  */
 import { type UseStore, createStore, del, get, set, values } from 'idb-keyval';
-import type { DiskRecord, SnapshotRecord } from './types.ts';
+import type { DiskRecord, SnapshotRecord } from '../protocol/types.ts';
 
 let store: UseStore | null = null;
 

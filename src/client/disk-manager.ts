@@ -5,10 +5,10 @@
 import * as Comlink from 'comlink';
 import { QedArgumentError } from '../qed/errors.ts';
 import { allRecords, deleteRecord, getRecord, putRecord } from './catalogue.ts';
-import { validateDiskName } from './disk-name.ts';
-import { DiskNotFoundError } from './errors.ts';
-import type { BaseSpec, DiskRecord, OpenDiskOptions, OpfsDisk, Progress } from './types.ts';
-import type { OpenedDisk, StoredDisk, WorkerOpenOptions } from './worker-api.ts';
+import { validateDiskName } from '../protocol/disk-name.ts';
+import { DiskNotFoundError } from '../protocol/errors.ts';
+import type { BaseSpec, DiskRecord, OpenDiskOptions, OpfsDisk, Progress } from '../protocol/types.ts';
+import type { OpenedDisk, StoredDisk, WorkerOpenOptions } from '../protocol/worker-api.ts';
 import { callWorker } from './worker-connection.ts';
 import { WorkerDisk } from './worker-disk.ts';
 
@@ -38,6 +38,7 @@ export async function openDisk(name: string, options: OpenDiskOptions = {}): Pro
   validateDiskName(name);
   const opened = await callWorker(name, (api) => api.open(name, cloneOpenOptions(options)));
   const disk = new WorkerDisk(opened);
+  if (options.device !== undefined) return disk; // a custom worker's device: not a disk of the catalogue
   try {
     await recordOpened(opened);
   } catch (error) {
@@ -94,6 +95,10 @@ export async function importDisk(name: string, file: Blob, options: ImportDiskOp
 function cloneOpenOptions(options: OpenDiskOptions): WorkerOpenOptions {
   const clone: WorkerOpenOptions = {};
   if (options.readOnly !== undefined) clone.readOnly = options.readOnly;
+  if (options.device !== undefined) {
+    if (typeof options.device !== 'string') throw new QedArgumentError('device must be a string');
+    clone.device = options.device;
+  }
   if (options.allowedOrigins !== undefined) {
     if (!Array.isArray(options.allowedOrigins) || !options.allowedOrigins.every((origin) => typeof origin === 'string')) {
       throw new QedArgumentError('allowedOrigins must be an array of origin strings');

@@ -8,8 +8,8 @@
  */
 import { QedArgumentError } from '../qed/errors.ts';
 import { getRecord, putRecord, snapshotRecords } from './catalogue.ts';
-import { validateDiskName } from './disk-name.ts';
-import type { SnapshotInfo, SnapshotRecord } from './types.ts';
+import { validateDiskName } from '../protocol/disk-name.ts';
+import type { SnapshotInfo, SnapshotRecord } from '../protocol/types.ts';
 import { callWorker } from './worker-connection.ts';
 
 /** Longest snapshot label, in characters. */

@@ -5,8 +5,8 @@
 import * as Comlink from 'comlink';
 import type { CheckReport, Extent } from '../engine/types.ts';
 import { QedArgumentError, QedClosedError } from '../qed/errors.ts';
-import type { BaseDownloadProgress, DiskInfo, OpfsDisk, Progress, RemoteBaseStatus } from './types.ts';
-import type { DiskWorkerApi, OpenedDisk } from './worker-api.ts';
+import type { BaseDownloadProgress, DiskInfo, OpfsDisk, Progress, RemoteBaseStatus, WriteOptions } from '../protocol/types.ts';
+import type { DiskWorkerApi, OpenedDisk } from '../protocol/worker-api.ts';
 import { blockLane, callWorker } from './worker-connection.ts';
 
 /** An open disk served by the worker. Calls are sent in order, and the worker keeps that order. */
@@ -28,13 +28,13 @@ export class WorkerDisk implements OpfsDisk {
     return blockLane().read(this.name, this.#id, offset, length);
   }
 
-  /** Writes `data` at `offset`. A `data` that spans its whole ArrayBuffer is transferred (detached at once); others are copied. */
-  write(offset: number, data: Uint8Array): Promise<void> {
+  /** Writes `data` at `offset`: copied at once, or moved with `{ transfer: true }` (see `Disk.write`). */
+  write(offset: number, data: Uint8Array, options: WriteOptions = {}): Promise<void> {
     if (this.#closed) return this.#closedError();
     if (!(data instanceof Uint8Array)) return Promise.reject(new QedArgumentError('data must be a Uint8Array'));
     let payload: Uint8Array<ArrayBuffer>;
     try {
-      payload = ownsWholeBuffer(data) ? moveBytes(data) : data.slice();
+      payload = options.transfer === true ? moveBytes(data) : data.slice();
     } catch (error) {
       return Promise.reject(error); // e.g. a buffer detached already
     }
@@ -88,11 +88,6 @@ export class WorkerDisk implements OpfsDisk {
     await callWorker(this.name, (api) => api.close(this.#id));
   }
 
-  /** Test hook: limits (bytes) or unlimits (null) the growth of the disk's OPFS file. */
-  setQuotaLimitForTesting(bytes: number | null): Promise<void> {
-    return this.#call((api) => api.setQuotaLimit(this.#id, bytes));
-  }
-
   #call<T>(call: (api: Comlink.Remote<DiskWorkerApi>) => Promise<T>): Promise<T> {
     if (this.#closed) return this.#closedError();
     return callWorker(this.name, call);
@@ -106,8 +101,10 @@ export class WorkerDisk implements OpfsDisk {
 /**
  * `data`'s bytes in a new view that owns them, `data`'s buffer detached now (as a transfer to the
  * worker would), without copying where the browser can move buffers (`ArrayBuffer.prototype.transfer`).
+ * `QedArgumentError` unless `data` spans its whole, non-shared ArrayBuffer.
  */
-function moveBytes(data: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
+function moveBytes(data: Uint8Array): Uint8Array<ArrayBuffer> {
+  if (!ownsWholeBuffer(data)) throw new QedArgumentError('write with { transfer: true } needs a Uint8Array that spans its whole, non-shared ArrayBuffer');
   const transfer: unknown = Reflect.get(data.buffer, 'transfer');
   if (typeof transfer === 'function') {
     const moved: unknown = transfer.call(data.buffer);

@@ -2,13 +2,14 @@
  * The wire contract of the block lane: the page's reads, writes, zero writes and flushes, sent
  * to the disk worker on the worker's own port beside Comlink's messages (so one port keeps every
  * request in order) in a lean form, several per message. Types and shape checks only; the page
- * side is `block-lane.ts`, the worker side `worker/block-lane.ts`. Offsets and lengths in bytes.
+ * side is `src/client/block-lane.ts`, the worker side `worker/block-lane.ts`. Offsets and lengths in bytes.
  *
  * Requests made in one task of the page travel together as one `LaneBatch`; the answers of the
  * requests that complete together travel back together as one `LaneReplies` (a request that has to
  * wait, e.g. for an HTTP base, is answered on its own later). Comlink ignores both (they carry
  * neither its `id` nor its `type`).
  */
+import type { WireError } from './errors.ts';
 
 /** One block request as the page API makes it: the operation, the disk id, its arguments. */
 export type LaneCall =
@@ -25,15 +26,8 @@ export interface LaneBatch {
   lane: LaneRequest[];
 }
 
-/** An error as it crosses the boundary: the page revives it into its typed class by `name`. */
-export interface LaneError {
-  name: string;
-  message: string;
-  stack?: string;
-}
-
 /** The outcome of one request: the bytes read (transferred) or nothing, or the error. */
-export type LaneReply = [seq: number, ok: true, value: Uint8Array | undefined] | [seq: number, ok: false, error: LaneError];
+export type LaneReply = [seq: number, ok: true, value: Uint8Array | undefined] | [seq: number, ok: false, error: WireError];
 
 /** Outcomes of requests that completed together, in any order. */
 export interface LaneReplies {

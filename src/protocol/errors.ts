@@ -1,7 +1,7 @@
 /**
- * Errors of the page API, and the revival of errors that crossed the worker boundary. Comlink
- * carries only `name` and `message`; `reviveError` turns them back into the typed classes so the
- * page can use `instanceof` as well as `name`.
+ * Errors of the page API, thrown by the worker and the page alike, and the revival of errors that
+ * crossed the worker boundary. Errors cross as `{ name, message, stack }` only; `reviveError`
+ * turns them back into the typed classes so the page can use `instanceof` as well as `name`.
  */
 import {
   QedArgumentError,
@@ -17,58 +17,53 @@ import {
 } from '../qed/errors.ts';
 import { QedBackingChangedError } from '../backends/remote/backing-changed-error.ts';
 
-/** The disk is open in another tab (or another `openDisk` of this page): one user at a time. */
-export class DiskBusyError extends QedError {
-  override name = 'DiskBusyError';
-  /** The disk that is busy. */
+/** An error about one disk of the page API; `diskName` names it. */
+export abstract class DiskError extends QedError {
+  /** The disk concerned. */
   readonly diskName: string;
-  constructor(diskName: string, message = `disk "${diskName}" is in use by another tab or window`) {
+  constructor(diskName: string, message: string) {
     super(message);
     this.diskName = diskName;
+  }
+}
+
+/** The disk is open in another tab (or another `openDisk` of this page): one user at a time. */
+export class DiskBusyError extends DiskError {
+  override name = 'DiskBusyError';
+  constructor(diskName: string, message = `disk "${diskName}" is in use by another tab or window`) {
+    super(diskName, message);
   }
 }
 
 /** No disk of that name exists (and `create` was not given). */
-export class DiskNotFoundError extends QedError {
+export class DiskNotFoundError extends DiskError {
   override name = 'DiskNotFoundError';
-  /** The disk that was not found. */
-  readonly diskName: string;
   constructor(diskName: string, message = `disk "${diskName}" does not exist`) {
-    super(message);
-    this.diskName = diskName;
+    super(diskName, message);
   }
 }
 
 /** A disk of that name exists already (e.g. as the target of an import). */
-export class DiskExistsError extends QedError {
+export class DiskExistsError extends DiskError {
   override name = 'DiskExistsError';
-  /** The disk that exists. */
-  readonly diskName: string;
   constructor(diskName: string, message = `disk "${diskName}" exists already`) {
-    super(message);
-    this.diskName = diskName;
+    super(diskName, message);
   }
 }
 
 /** Deleting would break something that reads through it: a disk used as a base, or a snapshot a later one or the live overlay sits on. */
-export class DiskInUseError extends QedError {
+export class DiskInUseError extends DiskError {
   override name = 'DiskInUseError';
-  /** The disk concerned. */
-  readonly diskName: string;
   constructor(diskName: string, message = `disk "${diskName}" is the base of another disk or snapshot`) {
-    super(message);
-    this.diskName = diskName;
+    super(diskName, message);
   }
 }
 
 /** The disk has no snapshot with that id. */
-export class SnapshotNotFoundError extends QedError {
+export class SnapshotNotFoundError extends DiskError {
   override name = 'SnapshotNotFoundError';
-  /** The disk concerned. */
-  readonly diskName: string;
   constructor(diskName: string, message = `disk "${diskName}" has no such snapshot`) {
-    super(message);
-    this.diskName = diskName;
+    super(diskName, message);
   }
 }
 
@@ -88,10 +83,7 @@ const MESSAGE_ERRORS: ReadonlyMap<string, new (message: string) => QedError> = n
 ]);
 
 /** Error classes that also carry the disk name. */
-const DISK_ERRORS: ReadonlyMap<string, new (diskName: string, message?: string) => QedError> = new Map<
-  string,
-  new (diskName: string, message?: string) => QedError
->([
+const DISK_ERRORS: ReadonlyMap<string, new (diskName: string, message?: string) => DiskError> = new Map<string, new (diskName: string, message?: string) => DiskError>([
   ['DiskBusyError', DiskBusyError],
   ['DiskNotFoundError', DiskNotFoundError],
   ['DiskExistsError', DiskExistsError],
@@ -99,17 +91,44 @@ const DISK_ERRORS: ReadonlyMap<string, new (diskName: string, message?: string) 
   ['SnapshotNotFoundError', SnapshotNotFoundError],
 ]);
 
+/** An error as it crosses the worker boundary. */
+export interface WireError {
+  name: string;
+  message: string;
+  stack?: string;
+}
+
+/** The name, message and stack of `error`, as they cross the boundary. */
+export function toWireError(error: unknown): WireError {
+  if (!(error instanceof Error)) return { name: 'Error', message: String(error) };
+  return error.stack === undefined ? { name: error.name, message: error.message } : { name: error.name, message: error.message, stack: error.stack };
+}
+
 /**
- * Rebuilds a typed error from one that crossed the worker boundary (an `Error` whose `name` and
- * `message` survived). `diskName` fills in the disk of `Disk*Error`s. Unknown names and
- * non-errors come back unchanged; the worker's stack is kept when there is one.
+ * Rebuilds a typed error from one that crossed the worker boundary: an `Error` whose `name` and
+ * `message` survived (Comlink) or a `WireError` (the block lane). `diskName` fills in the disk of
+ * `Disk*Error`s. Unknown names come back as plain `Error`s with that name; other values come back
+ * unchanged; the worker's stack is kept when there is one.
  */
 export function reviveError(error: unknown, diskName: string): unknown {
-  if (!(error instanceof Error) || error instanceof QedError) return error;
-  const diskError = DISK_ERRORS.get(error.name);
-  const messageError = MESSAGE_ERRORS.get(error.name);
-  const revived = diskError ? new diskError(diskName, error.message) : messageError ? new messageError(error.message) : null;
-  if (!revived) return error;
-  if (error.stack !== undefined) revived.stack = error.stack;
+  if (error instanceof QedError) return error;
+  const wire = asWireError(error);
+  if (!wire) return error;
+  const diskError = DISK_ERRORS.get(wire.name);
+  const messageError = MESSAGE_ERRORS.get(wire.name);
+  const revived = diskError ? new diskError(diskName, wire.message) : messageError ? new messageError(wire.message) : error instanceof Error ? error : new Error(wire.message);
+  if (revived.name !== wire.name) revived.name = wire.name;
+  if (wire.stack !== undefined) revived.stack = wire.stack;
   return revived;
+}
+
+/** `value`'s name, message and stack when it is an `Error` or shaped like a `WireError`; else null. */
+function asWireError(value: unknown): WireError | null {
+  if (value instanceof Error) return toWireError(value);
+  if (typeof value !== 'object' || value === null) return null;
+  const name: unknown = Reflect.get(value, 'name');
+  const message: unknown = Reflect.get(value, 'message');
+  const stack: unknown = Reflect.get(value, 'stack');
+  if (typeof name !== 'string' || typeof message !== 'string') return null;
+  return typeof stack === 'string' ? { name, message, stack } : { name, message };
 }

@@ -34,6 +34,12 @@ export interface OpenDiskOptions {
    * be fetched from. Checked when the overlay is created and every time it is opened.
    */
   allowedOrigins?: string[];
+  /**
+   * Open a device that a custom disk worker registered under this name (see
+   * `configureDiskWorker`) instead of a QED disk in OPFS. Such a device serves block requests
+   * and `info` only. Rejects with `QedArgumentError` when the worker knows no such device.
+   */
+  device?: string;
 }
 
 /** What `Disk.info` reports. */
@@ -174,6 +180,16 @@ export interface Progress {
   total: number;
 }
 
+/** Options of `Disk.write`. */
+export interface WriteOptions {
+  /**
+   * Move `data`'s ArrayBuffer to the worker instead of copying it (zero-copy). `data` must span
+   * its whole, non-shared ArrayBuffer (`QedArgumentError` otherwise); the buffer is detached at
+   * once. Default false: the bytes are copied and the caller keeps its buffer.
+   */
+  transfer?: boolean;
+}
+
 /** An open qedisk disk. Requests keep their order: a read after a write sees it. */
 export interface Disk {
   /** The disk's name. */
@@ -182,8 +198,12 @@ export interface Disk {
   readonly size: number;
   /** Reads `length` bytes at `offset`; the returned buffer belongs to the caller. */
   read(offset: number, length: number): Promise<Uint8Array>;
-  /** Writes `data` at `offset`. `data` may be transferred (detached) to the worker. */
-  write(offset: number, data: Uint8Array): Promise<void>;
+  /**
+   * Writes `data` at `offset`. `data` stays the caller's: its bytes are copied before this
+   * returns, so the buffer may be reused at once. With `{ transfer: true }` its ArrayBuffer is
+   * moved to the worker instead (no copy; the buffer is detached and unusable afterwards).
+   */
+  write(offset: number, data: Uint8Array, options?: WriteOptions): Promise<void>;
   /** Makes `[offset, offset + length)` read as zeros. */
   writeZeroes(offset: number, length: number): Promise<void>;
   /** Makes completed writes durable. */

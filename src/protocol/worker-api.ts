@@ -1,31 +1,14 @@
 /**
  * The wire contract between the page and the disk worker (`worker/disk-worker.ts`), which
  * exposes a `DiskWorkerApi` with Comlink. Types only. Disks are addressed by the numeric id
- * `open` returns; sizes and offsets are in bytes. Buffers cross with `Comlink.transfer`. The page
- * sends `read`, `write`, `writeZeroes` and `flush` on the block lane instead (batched per task, see
- * `block-lane-protocol.ts`); the worker hands them to the same methods.
+ * `open` returns; sizes and offsets are in bytes. Reads, writes, zero writes and flushes do not
+ * go through this API: they travel on the block lane (`block-messages.ts`), batched per task.
  */
 import type { CheckOptions, CheckReport, Extent } from '../engine/types.ts';
 import type { BaseDownloadProgress, DiskInfo, OpenDiskOptions, Progress, RemoteBaseStatus } from './types.ts';
 
-/**
- * What serves a disk in the worker. Bench-only measurement baselines besides the product's `qed`:
- * - `qed`: a QED disk in OPFS (the default; what `openDisk` opens).
- * - `raw`: a raw OPFS file of exactly `create.size` bytes behind the same worker API (the physical
- *   baseline). It only reads, writes, writes zeros, flushes and reports `info`; it is always
- *   created afresh and its file is deleted when it is closed.
- * - `memory`: a QED disk on a `MemoryFile` inside the worker (no OPFS at all; nothing persists).
- */
-export type BenchDevice = 'qed' | 'raw' | 'memory';
-
-/**
- * Options of `DiskWorkerApi.open`: the `OpenDiskOptions` (with `create.base` for an overlay and
- * `allowedOrigins` for HTTP bases on other origins).
- */
-export interface WorkerOpenOptions extends OpenDiskOptions {
-  /** Bench-only: a measurement baseline instead of the disk itself (see `BenchDevice`); default `qed`. */
-  device?: BenchDevice;
-}
+/** Options of `DiskWorkerApi.open`: the page's `OpenDiskOptions`, cloned. */
+export type WorkerOpenOptions = OpenDiskOptions;
 
 /** What `DiskWorkerApi.open` returns. */
 export interface OpenedDisk {
@@ -102,14 +85,6 @@ export interface DiskWorkerApi {
    * `QedArgumentError`, `QedFormatError`, ...
    */
   open(name: string, options: WorkerOpenOptions): Promise<OpenedDisk>;
-  /** Reads `length` bytes at `offset`; the buffer is transferred to the caller. */
-  read(id: number, offset: number, length: number): Promise<Uint8Array>;
-  /** Writes `data` (transferred to the worker) at `offset`. */
-  write(id: number, offset: number, data: Uint8Array): Promise<void>;
-  /** Makes `[offset, offset + length)` read as zeros. */
-  writeZeroes(id: number, offset: number, length: number): Promise<void>;
-  /** Makes completed writes durable. */
-  flush(id: number): Promise<void>;
   /** Sizes, geometry and counters. */
   info(id: number): Promise<DiskInfo>;
   /** Consistency check (with repair when asked). */
@@ -124,8 +99,6 @@ export interface DiskWorkerApi {
   remove(name: string): Promise<boolean>;
   /** Makes disk `name` from `source` (raw or QED), streaming it in chunks. */
   importDisk(name: string, source: Blob, options: WorkerImportOptions, onProgress?: ProgressCallback): Promise<ImportResult>;
-  /** Test hook: limits (bytes) or unlimits (null) the growth of the open disk's file, as a full quota would. */
-  setQuotaLimit(id: number, bytes: number | null): Promise<void>;
   /** The open disk's HTTP base cache status, answered at once (not behind queued requests); null without one. */
   baseStatus(id: number): Promise<RemoteBaseStatus | null>;
   /** Caches the whole HTTP base of the open disk; null when it has none. Does not wait behind guest requests. */

@@ -3,7 +3,7 @@
  * for pages that keep a scratch disk in memory; the OPFS disks of the page API come from
  * `openDisk`. Each call runs synchronously on the image, so requests finish in the order issued.
  */
-import type { Disk, DiskInfo } from '../client/types.ts';
+import type { Disk, DiskInfo } from '../protocol/types.ts';
 import type { QedImage } from '../engine/qed-image.ts';
 import type { CheckReport } from '../engine/types.ts';
 import { QedArgumentError, QedClosedError } from '../qed/errors.ts';

@@ -25,7 +25,7 @@
  *   waiting for the callback, so the guest believes they succeeded; only `onError` knows.
  * - PIO reads: the drive stays busy, as for DMA.
  */
-import type { Disk } from '../client/types.ts';
+import type { Disk } from '../protocol/types.ts';
 import { QedArgumentError } from '../qed/errors.ts';
 import { IdleFlush } from './idle-flush.ts';
 import { type V86DiskStats, emptyStats } from './v86-disk-stats.ts';
@@ -171,14 +171,14 @@ class V86DiskAdapter implements V86Disk {
 
   set(start: number, data: Uint8Array, callback: () => void): void {
     const length = data.byteLength;
-    const copy = data.slice();
-    if (start < SECTOR_SIZE_BYTES) {
-      this.#sectorZero.set(copy.subarray(0, SECTOR_SIZE_BYTES - start), start);
-    }
+    const copy = data.slice(); // v86 reuses `data` at once (int 13h does not wait for the callback)
+    // Sector 0 is cached for v86's synchronous geometry lookup: it changes when the disk does.
+    const sectorZeroPart = start < SECTOR_SIZE_BYTES ? copy.slice(0, SECTOR_SIZE_BYTES - start) : null;
     this.#idleFlush.noteRequest();
     this.#track(
-      this.#disk.write(start, copy).then(
+      this.#disk.write(start, copy, { transfer: true }).then(
         () => {
+          if (sectorZeroPart) this.#sectorZero.set(sectorZeroPart, start);
           this.#stats.writes += 1;
           this.#stats.bytesWritten += length;
           this.#idleFlush.noteWrite();

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MemoryFile } from '../../src/backends/memory-file.ts';
-import type { Disk } from '../../src/client/types.ts';
+import type { Disk } from '../../src/protocol/types.ts';
 import { QedImage } from '../../src/engine/qed-image.ts';
 import { QedQuotaError } from '../../src/qed/errors.ts';
 import { localDisk } from '../../src/v86/local-disk.ts';
@@ -54,14 +54,16 @@ describe('toV86Disk', () => {
     expect(viaCache).toEqual(sector);
   });
 
-  it('keeps the sector 0 cache current when the guest rewrites it', async () => {
+  it('keeps the sector 0 cache current when the guest rewrites it, once each write is on the disk', async () => {
     const adapter = await toV86Disk(engineDisk(), { idleFlushMs: 0 });
     const boot = bytes(1024, 99);
     adapter.set(0, boot, () => undefined);
+    await adapter.settled();
     expect(adapter.get_from_cache(0, 512)).toEqual(boot.subarray(0, 512));
     adapter.set(256, bytes(512, 1), () => undefined);
-    expect(adapter.get_from_cache(0, 512)?.subarray(256)).toEqual(bytes(256, 1));
     await adapter.settled();
+    expect(adapter.get_from_cache(0, 512)?.subarray(0, 256)).toEqual(boot.subarray(0, 256));
+    expect(adapter.get_from_cache(0, 512)?.subarray(256)).toEqual(bytes(256, 1));
   });
 
   it('copies the data of set before returning, so the caller may reuse its buffer at once', async () => {
@@ -119,6 +121,18 @@ describe('toV86Disk', () => {
     expect(failures[0]).toMatchObject({ op: 'write', start: 4096, length: 1024 });
     expect((failures[0]?.error as Error).name).toBe('QedQuotaError');
     expect(adapter.stats()).toMatchObject({ writes: 0, errors: 1, inFlight: 0 });
+  });
+
+  it('keeps the sector 0 cache as the disk has it when a write to sector 0 fails', async () => {
+    const inner = engineDisk();
+    const before = bytes(512, 7);
+    await inner.write(0, before);
+    const disk: Disk = { ...inner, write: () => Promise.reject(new QedQuotaError('the storage quota is used up')) };
+    const adapter = await toV86Disk(disk, { idleFlushMs: 0, onError: () => undefined });
+    adapter.set(0, bytes(512, 99), () => undefined);
+    await adapter.settled();
+    expect(adapter.get_from_cache(0, 512)).toEqual(before);
+    expect(await inner.read(0, 512)).toEqual(before);
   });
 
   it('does not call back a read whose signal was aborted by a controller reset', async () => {

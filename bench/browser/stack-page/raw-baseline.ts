@@ -4,14 +4,14 @@
  * is one call on the sync access handle. It is always created afresh (as a sparse file) and its
  * file is deleted on close. Offsets and lengths in bytes.
  */
-import type { OpfsFile } from '../src/backends/opfs-file.ts';
-import type { DiskInfo } from '../src/client/types.ts';
-import type { IoStats } from '../src/engine/types.ts';
-import { readFully, writeFully } from '../src/engine/sync-file.ts';
-import { QedArgumentError, QedClosedError, QedRangeError } from '../src/qed/errors.ts';
-import type { DiskLock } from './disk-lock.ts';
-import type { OpenDevice } from './open-device.ts';
-import { openWithRetry, removeFile } from './opfs-folder.ts';
+import type { OpfsFile } from '../../../src/backends/opfs-file.ts';
+import type { DiskInfo } from '../../../src/protocol/types.ts';
+import type { IoStats } from '../../../src/engine/types.ts';
+import { readFully, writeFully } from '../../../src/engine/sync-file.ts';
+import { QedArgumentError, QedClosedError, QedRangeError } from '../../../src/qed/errors.ts';
+import type { DiskLock } from '../../../worker/disk-lock.ts';
+import type { OpenDevice } from '../../../worker/open-device.ts';
+import { openWithRetry, removeFile } from '../../../worker/opfs-folder.ts';
 
 /** Suffix of a raw baseline's scratch file in the qedisk folder (never listed as a disk). */
 export const RAW_BASELINE_SUFFIX = '.baseline-raw';

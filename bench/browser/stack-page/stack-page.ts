@@ -1,15 +1,32 @@
 /**
- * The stack benchmark's page: opens each device (`qed` on OPFS, `raw` OPFS, QED in `memory`) with
- * the bench-only `openBenchDevice`, so every request goes page → Comlink → worker → device, and
- * runs the workloads the Node side (`stack-bench.ts`) asks for through `window.stackBench`.
+ * The stack benchmark's page: makes qedisk use the benchmark's own disk worker (`stack-worker.ts`)
+ * and opens each device with `openDisk` (`qed` and `comlink` as disks in OPFS, `raw` and `memory`
+ * as that worker's devices), so every request takes the page API to the worker, and runs the
+ * workloads the Node side (`stack-bench.ts`) asks for through `window.stackBench`.
  */
+import * as Comlink from 'comlink';
 import { clear, createStore } from 'idb-keyval';
-import { type BenchDevice, openBenchDevice } from '../../../src/client/bench-devices.ts';
-import { deleteDisk, openDisk } from '../../../src/client/disk-manager.ts';
-import type { Disk } from '../../../src/client/types.ts';
-import type { Workload, WorkloadResult, WorkerMemoryFigures } from '../stack-protocol.ts';
+import { configureDiskWorker, deleteDisk, openDisk } from '../../../src/index.ts';
+import type { Disk } from '../../../src/index.ts';
+import type { BenchDevice, Workload, WorkloadResult, WorkerMemoryFigures } from '../stack-protocol.ts';
+import { comlinkPathDisk } from './comlink-path-disk.ts';
+import type { ComlinkBlockPath } from './stack-worker.ts';
 import { dedicatedWorkerBytes } from './worker-memory.ts';
 import { countFillMismatches, fillDisk, patternBytes, runWorkload } from './workloads.ts';
+
+const worker = new Worker(new URL('./stack-worker.ts', import.meta.url), { type: 'module', name: 'qedisk-disk-worker' });
+configureDiskWorker(worker);
+const channel = new MessageChannel();
+worker.postMessage({ stackBenchControl: channel.port2 }, [channel.port2]);
+/** Block requests by plain Comlink calls (the `comlink` device). */
+const comlinkPath = Comlink.wrap<ComlinkBlockPath>(channel.port1);
+
+/** Opens (creates) disk `name` of `size` bytes served by `device`. */
+async function openDevice(name: string, device: BenchDevice, size: number): Promise<Disk> {
+  if (device === 'raw' || device === 'memory') return openDisk(name, { create: { size }, device });
+  const disk = await openDisk(name, { create: { size } });
+  return device === 'comlink' ? comlinkPathDisk(disk, comlinkPath) : disk;
+}
 
 const KIB = 1024;
 /** Guest bytes one L2 table maps with the default geometry (64 KiB clusters, 4-cluster tables). */
@@ -88,7 +105,7 @@ const stackBench = {
   resetStorage,
   /** Opens (creates) disk `name` of `size` bytes served by `device`. */
   async open(name: string, device: BenchDevice, size: number): Promise<void> {
-    disks.set(name, { disk: await openBenchDevice(name, { device, size }), device });
+    disks.set(name, { disk: await openDevice(name, device, size), device });
   },
   /** Fills disk `name` with data and flushes. */
   fill(name: string): Promise<void> {
@@ -112,7 +129,7 @@ const stackBench = {
     if (!entry) return;
     disks.delete(name);
     await entry.disk.close();
-    if (entry.device === 'qed') await deleteDisk(name);
+    if (entry.device === 'qed' || entry.device === 'comlink') await deleteDisk(name);
   },
   workerMemory,
 };

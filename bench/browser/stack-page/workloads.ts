@@ -2,7 +2,7 @@
  * The stack benchmark's request patterns, run on the page against any `Disk` (so every device is
  * driven through the same page API, Comlink and worker). Sizes in bytes.
  */
-import type { Disk } from '../../../src/client/types.ts';
+import type { Disk } from '../../../src/protocol/types.ts';
 import type { Workload, WorkloadResult } from '../stack-protocol.ts';
 
 /** Bytes of each write that fills a disk before the read and overwrite workloads. */

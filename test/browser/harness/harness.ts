@@ -4,7 +4,7 @@
  */
 import * as Comlink from 'comlink';
 import { clear, createStore } from 'idb-keyval';
-import { setQuotaLimitForTesting } from '../../../src/client/fault-injection.ts';
+import { setQuotaLimitForTesting } from './test-worker-control.ts';
 import * as qedisk from '../../../src/index.ts';
 import { baseBytes } from './base-model.ts';
 import type { contractWorkerApi } from './contract-worker.ts';

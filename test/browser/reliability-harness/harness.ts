@@ -3,9 +3,9 @@
  * helpers on `window.reliability` for Playwright's `page.evaluate`. Loaded by `index.html`.
  */
 import { clear, createStore } from 'idb-keyval';
-import { setQuotaLimitForTesting } from '../../../src/client/fault-injection.ts';
+import { setQuotaLimitForTesting } from '../harness/test-worker-control.ts';
 import * as qedisk from '../../../src/client/index.ts';
-import type { Disk } from '../../../src/client/types.ts';
+import type { Disk } from '../../../src/protocol/types.ts';
 import type { CheckReport } from '../../../src/engine/types.ts';
 import { QedError } from '../../../src/qed/errors.ts';
 import { rawFile, readWhole, toBase64 } from './page-bytes.ts';

@@ -1,5 +1,5 @@
 /** Page side: bytes in and out of the page (base64 out of `page.evaluate`), whole disks and raw OPFS files. */
-import type { Disk } from '../../../src/client/types.ts';
+import type { Disk } from '../../../src/protocol/types.ts';
 
 /** The bytes of disk `name`'s `.qed` file as they are in OPFS now. */
 export async function rawFile(name: string): Promise<Uint8Array> {

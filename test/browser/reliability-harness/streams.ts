@@ -5,7 +5,7 @@
  * kills the page in the middle. Ops settle in order, so a reported completion vouches for every
  * op before it; also runs ops with a read-back of each for the quota tests.
  */
-import type { Disk } from '../../../src/client/types.ts';
+import type { Disk } from '../../../src/protocol/types.ts';
 import { patternBytes } from '../harness/model-ops.ts';
 import { toBase64 } from './page-bytes.ts';
 import { type StreamOp, streamOp } from './stream.ts';
