@@ -1,8 +1,13 @@
-/** The QED engine: `QedImage` over a synchronous `SyncFile`, plus its types and helpers. */
+/**
+ * qedisk's engine, for any JavaScript environment: `QedImage` (a QED disk over a synchronous
+ * `SyncFile`), the in-memory `SyncFile`, the readers of other image formats, the types and the
+ * typed errors.
+ */
 export { QedImage } from './qed-image.ts';
-export { RawImage, type BlockReader, readClipped } from './block-reader.ts';
-export { type SyncFile, type FileRange, readFully, writeFully } from './sync-file.ts';
-export { probeFormat } from './backing.ts';
-export { DEFAULT_L2_CACHE_BYTES } from './l2-cache.ts';
+export { RawImage, type BlockReader } from './block-reader.ts';
+export type { SyncFile, FileRange } from './sync-file.ts';
+export { MemoryFile } from '../backends/memory-file.ts';
+export { DEFAULT_L2_CACHE_BYTES, type L2CacheStats } from './l2-cache.ts';
 export type * from './types.ts';
 export * from '../qed/errors.ts';
+export * from '../formats/index.ts';

@@ -6,6 +6,7 @@
 import type { SyncFile } from '../engine/sync-file.ts';
 import type { BackingResolver } from '../engine/types.ts';
 import { QedImage } from '../engine/qed-image.ts';
+import type { RawInflateFastPath } from './codec/inflate.ts';
 import type { ImageFormat, ImageReader } from './image-reader.ts';
 import { DEFAULT_MAX_CHAIN_DEPTH, openImageFile } from './open.ts';
 import { probeImageFormat } from './probe.ts';
@@ -21,12 +22,15 @@ export { VhdxReader } from './vhdx/reader.ts';
 export { VdiReader } from './vdi/reader.ts';
 export { Qcow2Writer, type Qcow2WriterOptions, type Qcow2WriteResult, DEFAULT_QCOW2_CLUSTER_SIZE } from './qcow2/writer.ts';
 export { writeQcow2, type WriteQcow2Options } from './qcow2/write-image.ts';
+export type { RawInflateFastPath } from './codec/inflate.ts';
 export { ImageCorruptionError, ImageEncryptedError, ImageFormatError, ImageUnsupportedError } from './errors.ts';
 
 /** Options of `openImageReader`. */
 export interface OpenImageOptions {
   /** Refuse backing chains deeper than this. Default 64. */
   maxBackingDepth?: number;
+  /** A faster decoder for deflate-compressed qcow2 clusters (e.g. Node's zlib); fflate otherwise. */
+  inflateRaw?: RawInflateFastPath;
 }
 
 /**
@@ -39,5 +43,5 @@ export interface OpenImageOptions {
 export function openImageReader(file: SyncFile, format: ImageFormat | 'probe', resolveBacking?: BackingResolver, options: OpenImageOptions = {}): ImageReader {
   const maxDepth = options.maxBackingDepth ?? DEFAULT_MAX_CHAIN_DEPTH;
   const openQed = (qedFile: SyncFile, depth: number): QedImage => QedImage.open(qedFile, { readOnly: true, resolveBacking, depth, maxBackingDepth: maxDepth });
-  return openImageFile(file, format === 'probe' ? probeImageFormat(file) : format, { openQed, resolveBacking, depth: 0, maxDepth });
+  return openImageFile(file, format === 'probe' ? probeImageFormat(file) : format, { openQed, resolveBacking, depth: 0, maxDepth, inflateRaw: options.inflateRaw });
 }

@@ -9,6 +9,7 @@ import type { SyncFile } from '../engine/sync-file.ts';
 import type { BackingFormat, BackingResolver } from '../engine/types.ts';
 import { QedBackingError } from '../qed/errors.ts';
 import { isMappable, QedReader, RawReader } from './adapters.ts';
+import type { RawInflateFastPath } from './codec/inflate.ts';
 import { ImageUnsupportedError } from './errors.ts';
 import { IMAGE_FORMATS, type ImageFormat, type ImageReader } from './image-reader.ts';
 import { probeImageFormat } from './probe.ts';
@@ -31,6 +32,8 @@ export interface OpenContext {
   depth: number;
   /** Refuse chains deeper than this. */
   maxDepth: number;
+  /** A faster decoder for deflate-compressed qcow2 clusters (Node's zlib), if the host has one. */
+  inflateRaw?: RawInflateFastPath;
 }
 
 /** Default limit on backing chain depth (as the engine's). */
@@ -43,7 +46,7 @@ export const DEFAULT_MAX_CHAIN_DEPTH = 64;
 export function openImageFile(file: SyncFile, format: ImageFormat, context: OpenContext): ImageReader {
   switch (format) {
     case 'qcow2':
-      return Qcow2Reader.open(file, { openBacking: (name, backingFormat) => openBackingImage(name, parseBackingFormat(backingFormat), context.depth + 1, context) });
+      return Qcow2Reader.open(file, { inflateRaw: context.inflateRaw, openBacking: (name, backingFormat) => openBackingImage(name, parseBackingFormat(backingFormat), context.depth + 1, context) });
     case 'vmdk':
       return VmdkReader.open(file);
     case 'vpc':

@@ -1,8 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QEDISK_BIN } from '../cli/cli-harness.ts';
 import { MiB, patternedDisk, qemuImg, qemuIo, run, scratch, writeRaw } from './fixtures.ts';
-import { spawnSync } from 'node:child_process';
 
 const work = scratch('formats-cli');
 
@@ -29,7 +29,7 @@ describe('qedisk convert with foreign formats', () => {
 
   it('writes compressed qcow2 from a VMDK that qemu-img check finds clean and compare finds equal', () => {
     qemuImg('convert', '-f', 'raw', '-O', 'vmdk', '-o', 'subformat=streamOptimized', work.at('disk.raw'), work.at('disk.vmdk'));
-    expect(qedisk('convert', '-O', 'qcow2', '-c', '--cluster-size', '16K', 'disk.vmdk', 'out.qcow2').status).toBe(0);
+    expect(qedisk('convert', '-O', 'qcow2', '-c', '--cluster-size', '16K', 'disk.vmdk', 'out.qcow2')).toEqual({ status: 0, stderr: '' });
     expect(run('qemu-img', ['check', work.at('out.qcow2')])).toMatch(/No errors were found/);
     expect(run('qemu-img', ['check', work.at('out.qcow2')])).toMatch(/[1-9][0-9.]*% compressed clusters/);
     expect(run('qemu-img', ['compare', '-f', 'raw', '-F', 'qcow2', work.at('disk.raw'), work.at('out.qcow2')])).toMatch(/Images are identical/);
@@ -37,10 +37,10 @@ describe('qedisk convert with foreign formats', () => {
 
   it('reads a fixed VHD when told -f vpc, and as VHD when probed, into QED', () => {
     qemuImg('convert', '-f', 'raw', '-O', 'vpc', '-o', 'subformat=fixed,force_size=on', work.at('disk.raw'), work.at('fixed.vhd'));
-    expect(qedisk('convert', '-f', 'vpc', 'fixed.vhd', 'forced.qed').status).toBe(0);
-    expect(qedisk('convert', 'fixed.vhd', 'probed.qed').status).toBe(0);
+    expect(qedisk('convert', '-f', 'vpc', 'fixed.vhd', 'forced.qed')).toEqual({ status: 0, stderr: '' });
+    expect(qedisk('convert', 'fixed.vhd', 'probed.qed')).toEqual({ status: 0, stderr: '' });
     for (const name of ['forced.qed', 'probed.qed']) expect(run('qemu-img', ['compare', '-F', 'raw', work.at(name), work.at('disk.raw')])).toMatch(/Images are identical/);
-    expect(qedisk('convert', '-f', 'raw', '-O', 'raw', 'fixed.vhd', 'as-raw.raw').status).toBe(0);
+    expect(qedisk('convert', '-f', 'raw', '-O', 'raw', 'fixed.vhd', 'as-raw.raw')).toEqual({ status: 0, stderr: '' });
     expect(readFileSync(work.at('as-raw.raw')).byteLength).toBe(readFileSync(work.at('fixed.vhd')).byteLength);
   });
 

@@ -65,5 +65,5 @@ describe('fuzzed images of every format', () => {
     }
     console.log(`format fuzz: ${cases} cases; typed errors ${JSON.stringify(Object.fromEntries(errors))}; largest single read ${largest} bytes, most bytes read by one case ${mostBytes}`);
     expect(cases).toBe(seeds.length * CASES_PER_SEED);
-  });
+  }, 120_000 + CASES_PER_SEED * 1000);
 });

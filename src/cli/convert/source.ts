@@ -9,6 +9,7 @@ import { probeImageFormat } from '../../formats/probe.ts';
 import type { DataRange } from '../../formats/ranges.ts';
 import { nodeBackingResolver } from '../../node.ts';
 import { withPath } from '../errors.ts';
+import { nodeInflateRaw } from './node-inflate.ts';
 
 /** A half-open byte range `[start, end)` of the virtual disk. */
 export type ByteRange = DataRange;
@@ -36,7 +37,7 @@ export function openSource(path: string, format?: ImageFormat): ConvertSource {
   const file = NodeFile.open(path, 'read');
   try {
     const actual = format ?? probeImageFormat(file);
-    const reader = openImageReader(file, actual, nodeBackingResolver(path));
+    const reader = openImageReader(file, actual, nodeBackingResolver(path), { inflateRaw: nodeInflateRaw });
     return {
       format: actual,
       size: reader.size,

@@ -14,6 +14,14 @@ const INPUT_PIECE_BYTES = 8 * 1024;
 /** Thrown inside the decoder's callback when a stream produces more than its output holds. */
 class OutputFull extends Error {}
 
+/**
+ * A faster raw DEFLATE decoder a host may offer (Node's zlib, say): fills `output` from the
+ * stream at the start of `input` and returns the bytes produced, or null when it cannot. Only an
+ * answer of exactly `output.length` bytes is used; anything else falls back to the bounded
+ * decoder here, which decides (and gives the typed error).
+ */
+export type RawInflateFastPath = (input: Uint8Array, output: Uint8Array) => number | null;
+
 /** Counters `inflateRawInto` fills in when given them. */
 export interface InflateStats {
   /** Compressed bytes handed to the decoder. */

@@ -8,7 +8,7 @@ import { readClipped } from '../../engine/block-reader.ts';
 import type { SyncFile } from '../../engine/sync-file.ts';
 import { readFully } from '../../engine/sync-file.ts';
 import { viewOf } from '../codec/bytes.ts';
-import { inflateRawInto } from '../codec/inflate.ts';
+import { type RawInflateFastPath, inflateRawInto } from '../codec/inflate.ts';
 import { zstdDecompressInto } from '../codec/zstd.ts';
 import { QedBackingError } from '../../qed/errors.ts';
 import { ImageCorruptionError } from '../errors.ts';
@@ -33,6 +33,8 @@ export interface Qcow2OpenOptions {
   openBacking?: Qcow2BackingOpener;
   /** L2 cache budget in bytes. Default 4 MiB. */
   l2CacheBytes?: number;
+  /** A faster decoder for deflate-compressed clusters (used when it fills a whole cluster). */
+  inflateRaw?: RawInflateFastPath;
 }
 
 /** A run of guest bytes with one storage state, inside one L2 table. */
@@ -60,14 +62,16 @@ export class Qcow2Reader implements ImageReader {
   readonly #l2Cache: LruCache<DataView>;
   readonly #clusterCache = new LruCache<Uint8Array>(COMPRESSED_CACHE_BYTES);
   #backing: BlockReader | null = null;
+  readonly #inflateRaw: RawInflateFastPath | undefined;
 
-  private constructor(file: SyncFile, header: Qcow2Header, l1: DataView, names: { backingName: string | null; backingFormat: string | null }, l2CacheBytes: number) {
+  private constructor(file: SyncFile, header: Qcow2Header, l1: DataView, names: { backingName: string | null; backingFormat: string | null }, options: Qcow2OpenOptions) {
     this.#file = file;
     this.header = header;
     this.size = header.size;
     this.#l1 = l1;
     this.#layout = { clusterBits: header.clusterBits, clusterSize: header.clusterSize, extendedL2: header.extendedL2 };
-    this.#l2Cache = new LruCache(l2CacheBytes);
+    this.#l2Cache = new LruCache(options.l2CacheBytes ?? DEFAULT_QCOW2_L2_CACHE_BYTES);
+    this.#inflateRaw = options.inflateRaw;
     this.backingName = names.backingName;
     this.backingFormat = names.backingFormat;
   }
@@ -83,7 +87,7 @@ export class Qcow2Reader implements ImageReader {
     validateQcow2Features(header, extensions);
     const backingName = header.backingFileOffset === 0 ? null : decodeBackingName(readMetadata(file, header.backingFileOffset, header.backingFileSize, 'qcow2 backing file name'));
     const l1 = viewOf(readMetadata(file, header.l1TableOffset, header.l1EntriesNeeded * 8, 'qcow2 L1 table'));
-    const reader = new Qcow2Reader(file, header, l1, { backingName, backingFormat: extensions.backingFormat }, options.l2CacheBytes ?? DEFAULT_QCOW2_L2_CACHE_BYTES);
+    const reader = new Qcow2Reader(file, header, l1, { backingName, backingFormat: extensions.backingFormat }, options);
     if (backingName !== null) {
       if (!options.openBacking) throw new QedBackingError(`qcow2 image has backing file "${backingName}" but no way to open it was given`);
       reader.#backing = options.openBacking(backingName, extensions.backingFormat);
@@ -198,7 +202,7 @@ export class Qcow2Reader implements ImageReader {
     const output = new Uint8Array(clusterSize);
     const what = `qcow2 compressed cluster at 0x${granule.host.toString(16)}`;
     if (this.header.compressionType === 'zstd') zstdDecompressInto(input, output, what);
-    else inflateRawInto(input, output, what);
+    else if (this.#inflateRaw?.(input, output) !== clusterSize) inflateRawInto(input, output, what);
     this.#clusterCache.set(granule.host, output, clusterSize);
     return output;
   }
