@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodeFile } from '../../src/backends/node-file.ts';
 import { QedImage } from '../../src/engine/qed-image.ts';
-import { dataRanges } from '../../src/formats/index.ts';
+import { ImageUnsupportedError, dataRanges } from '../../src/formats/index.ts';
 import { nodeBackingResolver } from '../../src/node.ts';
 import { MiB, firstDifference, openReader, patternedDisk, qemuImg, qemuIo, qemuRaw, readAll, run, scratch, writeRaw } from './fixtures.ts';
 
@@ -133,6 +133,14 @@ describe('QED overlays over foreign bases', () => {
     writeRaw(work.at(`expected-${index}.raw`), expected);
     expect(run('qemu-img', ['compare', '-f', 'qed', '-F', 'raw', overlay, work.at(`expected-${index}.raw`)], [0, 1])).toMatch(/Images are identical/);
     overlayCount++;
+  });
+
+  it('refuses a base in a format QEMU knows and qedisk cannot read, instead of reading it as raw', () => {
+    qemuImg('create', '-q', '-f', 'parallels', work.at('base.hds'), '1M');
+    qemuImg('create', '-q', '-f', 'qed', '-b', 'base.hds', '-F', 'parallels', work.at('over-parallels.qed'));
+    const file = NodeFile.open(work.at('over-parallels.qed'), 'read');
+    expect(() => QedImage.open(file, { readOnly: true, resolveBacking: nodeBackingResolver(work.at('over-parallels.qed')) })).toThrow(ImageUnsupportedError);
+    file.close();
   });
 
   it('creates an overlay on a qcow2 base that QEMU opens with the same base', () => {

@@ -4,7 +4,7 @@ import { MemoryFile } from '../../src/backends/memory-file.ts';
 import { crc32c } from '../../src/formats/codec/crc32c.ts';
 import { adler32, inflateRawInto, inflateZlibInto } from '../../src/formats/codec/inflate.ts';
 import { MAX_WINDOW_BYTES, scanZstdFrame, zstdDecompressInto } from '../../src/formats/codec/zstd.ts';
-import { ImageCorruptionError, ImageUnsupportedError, probeImageFormat } from '../../src/formats/index.ts';
+import { ImageCorruptionError, ImageEncryptedError, ImageUnsupportedError, probeImageFormat } from '../../src/formats/index.ts';
 import { LruCache } from '../../src/formats/lru-cache.ts';
 import { vhdChecksum } from '../../src/formats/vhd/footer.ts';
 
@@ -130,11 +130,28 @@ describe('probeImageFormat', () => {
     expect(probeImageFormat(at(0, Uint8Array.of(0x51, 0x46, 0x49, 0xfb, 0, 0, 0, 3)))).toBe('qcow2');
     expect(probeImageFormat(at(0, ascii('KDMV')))).toBe('vmdk');
     expect(probeImageFormat(at(0, ascii('# Disk DescriptorFile\nversion=1\n')))).toBe('vmdk');
+    expect(probeImageFormat(at(0, ascii('# comment\n   \nversion=3\r\nCID=fffffffe\n')))).toBe('vmdk');
+    expect(probeImageFormat(at(0, ascii('# Disk DescriptorFile\nnot a version line\n')))).toBe('raw');
+    expect(probeImageFormat(at(0, ascii('#!/bin/sh\necho hello\n')))).toBe('raw');
     expect(probeImageFormat(at(0, ascii('conectix')))).toBe('vpc');
     expect(probeImageFormat(at(0, ascii('vhdxfile')))).toBe('vhdx');
     expect(probeImageFormat(at(64, Uint8Array.of(0x7f, 0x10, 0xda, 0xbe)))).toBe('vdi');
     expect(probeImageFormat(at(0, ascii('hello')))).toBe('raw');
     expect(probeImageFormat(new MemoryFile())).toBe('raw');
+    expect(probeImageFormat(new MemoryFile(Uint8Array.of(0x51, 0x46)))).toBe('raw');
+  });
+
+  it('refuses formats QEMU knows and qedisk cannot read, instead of reading them as raw', () => {
+    const at0 = (text: string): MemoryFile => {
+      const file = new Uint8Array(4096);
+      file.set(Uint8Array.from(text, (c) => c.charCodeAt(0)));
+      return new MemoryFile(file);
+    };
+    expect(() => probeImageFormat(at0('LUKS\xba\xbe\0\x01'))).toThrow(ImageEncryptedError);
+    expect(() => probeImageFormat(at0('WithoutFreeSpace\x02\0\0\0'))).toThrow(/Parallels/);
+    expect(() => probeImageFormat(at0('Bochs Virtual HD Image\0'))).toThrow(/Bochs/);
+    expect(() => probeImageFormat(at0('COWD'))).toThrow(ImageUnsupportedError);
+    expect(probeImageFormat(at0('WithoutFreeSpace\x07\0\0\0'))).toBe('raw');
   });
 
   it('takes a raw disk for a fixed VHD only when a checksummed footer describes exactly the bytes before it', () => {

@@ -52,6 +52,10 @@ export const MIN_EXTENDED_L2_CLUSTER_BITS = 14;
 
 /** QEMU's limit on the active L1 table, in bytes. */
 export const MAX_L1_TABLE_BYTES = 32 * 1024 * 1024;
+/** QEMU's limit on the refcount table, in bytes. */
+export const MAX_REFCOUNT_TABLE_BYTES = 8 * 1024 * 1024;
+/** QEMU's limit on the number of internal snapshots. */
+export const MAX_SNAPSHOTS = 65536;
 /** Longest backing file name, in bytes. */
 export const MAX_BACKING_NAME_BYTES = 1023;
 /** Longest backing format name QEMU accepts (it keeps 16 bytes with the terminating NUL). */

@@ -11,6 +11,8 @@ import {
   MAX_BACKING_NAME_BYTES,
   MAX_CLUSTER_BITS,
   MAX_L1_TABLE_BYTES,
+  MAX_REFCOUNT_TABLE_BYTES,
+  MAX_SNAPSHOTS,
   MIN_CLUSTER_BITS,
   MIN_EXTENDED_L2_CLUSTER_BITS,
   QCOW2_HEADER_OFFSET as AT,
@@ -97,6 +99,7 @@ export function decodeQcow2Header(bytes: Uint8Array): Qcow2Header {
   if (cryptMethod !== CRYPT_METHOD.none) throw new ImageEncryptedError(`the qcow2 image is encrypted (${cryptMethod === CRYPT_METHOD.aes ? 'AES' : 'LUKS'}); qedisk does not decrypt images`);
   const extendedL2 = (incompatibleFeatures & INCOMPATIBLE.extendedL2) !== 0n;
   if (extendedL2 && clusterBits < MIN_EXTENDED_L2_CLUSTER_BITS) throw new ImageFormatError('qcow2 extended L2 entries need clusters of at least 16 KiB');
+  validateOtherTables(view, clusterSize);
   const size = readU64BE(view, AT.size);
   const bytesPerL2Table = (clusterSize / (extendedL2 ? 16 : 8)) * clusterSize;
   const l1EntriesNeeded = Math.ceil(size / bytesPerL2Table);
@@ -128,6 +131,19 @@ export function decodeQcow2Header(bytes: Uint8Array): Qcow2Header {
     bytesPerL2Table,
     l1EntriesNeeded,
   };
+}
+
+/** QEMU's checks of the refcount and snapshot tables' places, which it makes even read-only. */
+function validateOtherTables(view: DataView, clusterSize: number): void {
+  const refcountClusters = readU32BE(view, AT.refcountTableClusters);
+  const refcountOffset = readU64BE(view, AT.refcountTableOffset);
+  if (refcountClusters === 0) throw new ImageFormatError('qcow2 image does not contain a reference count table');
+  if (refcountClusters > MAX_REFCOUNT_TABLE_BYTES / clusterSize) throw new ImageFormatError(`qcow2 reference count table of ${refcountClusters} clusters is too large`);
+  if (refcountOffset % clusterSize !== 0 || !Number.isSafeInteger(refcountOffset + refcountClusters * clusterSize)) throw new ImageFormatError(`invalid qcow2 reference count table offset ${refcountOffset}`);
+  const snapshots = readU32BE(view, AT.snapshotCount);
+  const snapshotsOffset = readU64BE(view, AT.snapshotsOffset);
+  if (snapshots > MAX_SNAPSHOTS) throw new ImageFormatError(`qcow2 snapshot table of ${snapshots} entries is too large`);
+  if (snapshotsOffset % clusterSize !== 0 || !Number.isSafeInteger(snapshotsOffset)) throw new ImageFormatError(`invalid qcow2 snapshot table offset ${snapshotsOffset}`);
 }
 
 /**

@@ -63,9 +63,26 @@ export function hasFooterHeader(bytes: Uint8Array): boolean {
   return readU32LE(view, AT.gdOffset) === GD_AT_END_HIGH && readU32LE(view, AT.gdOffset + 4) === GD_AT_END_HIGH;
 }
 
-/** True when `bytes` starts like a VMDK text descriptor (a multi-file VMDK). */
+/**
+ * True when `bytes` (the file's first bytes) is a VMDK text descriptor by QEMU's rule: after
+ * comment lines and blank lines, the first line is `version=1`, `2` or `3` (LF or CRLF).
+ */
 export function looksLikeVmdkDescriptor(bytes: Uint8Array): boolean {
-  return hasAscii(bytes, 0, '# Disk DescriptorFile');
+  let at = 0;
+  while (at < bytes.byteLength) {
+    const byte = bytes[at];
+    if (byte === 0x23) {
+      while (at < bytes.byteLength && bytes[at] !== 0x0a) at++;
+      at++;
+    } else if (byte === 0x20) {
+      while (at < bytes.byteLength && bytes[at] === 0x20) at++;
+      if (at === bytes.byteLength || bytes[at] !== 0x0a) return false;
+      at++;
+    } else {
+      return ['1', '2', '3'].some((version) => hasAscii(bytes, at, `version=${version}\n`) || hasAscii(bytes, at, `version=${version}\r\n`));
+    }
+  }
+  return false;
 }
 
 /**
