@@ -80,3 +80,6 @@ export function latin1(bytes: Uint8Array): string {
   }
   return text;
 }
+
+/** True on little-endian hosts (all current JavaScript engines' platforms); typed-array views of on-disk little-endian tables are used only then. */
+export const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;

@@ -68,8 +68,8 @@ function walkExtentNode(volume: ExtVolume, inode: Inode, node: Uint8Array, paren
       if (seen.has(child)) throw new FsCorruptionError(`${where}: node block ${child} is referenced twice`);
       seen.add(child);
       map.mapBlocks.push(child);
+      volume.verifyOnce(child, (bytes) => verifyExtentBlock(volume, inode, bytes, child));
       const block = volume.readBlock(child);
-      verifyExtentBlock(volume, inode, block, child);
       walkExtentNode(volume, inode, block, depth, map, seen);
     }
   }

@@ -51,9 +51,9 @@ export function readDirectory(volume: ExtVolume, dir: Inode): DirRecord[] {
   const seed = dirSeed(volume, dir);
   const fileTypes = usesFileTypes(volume);
   for (const block of directoryBlocks(volume, dir)) {
-    const bytes = volume.readBlock(block);
     const where = `directory inode ${dir.number}, block ${block}`;
-    if (seed !== null) verifyDirBlock(bytes, seed, where);
+    if (seed !== null) volume.verifyOnce(block, (bytes) => verifyDirBlock(bytes, seed, where));
+    const bytes = volume.readBlock(block);
     for (const entry of parseDirBlock(bytes, fileTypes, where)) {
       if (entry.inode === 0) continue;
       if (entry.inode > volume.sb.inodesCount) throw new FsCorruptionError(`${where}: entry points to inode ${entry.inode}, past the last inode`);
@@ -63,9 +63,20 @@ export function readDirectory(volume: ExtVolume, dir: Inode): DirRecord[] {
   return records;
 }
 
-/** The entry called `name` (bytes) in `dir`, or null. */
+/** The entry called `name` (bytes) in `dir`, or null. Compares raw names; decodes only the match. */
 export function findEntry(volume: ExtVolume, dir: Inode, name: Uint8Array): DirRecord | null {
-  for (const record of readDirectory(volume, dir)) if (sameBytes(record.nameBytes, name)) return record;
+  const seed = dirSeed(volume, dir);
+  const fileTypes = usesFileTypes(volume);
+  for (const block of directoryBlocks(volume, dir)) {
+    const where = `directory inode ${dir.number}, block ${block}`;
+    if (seed !== null) volume.verifyOnce(block, (bytes) => verifyDirBlock(bytes, seed, where));
+    const bytes = volume.readBlock(block);
+    for (const entry of parseDirBlock(bytes, fileTypes, where)) {
+      if (entry.inode === 0 || !sameBytes(entry.name, name)) continue;
+      if (entry.inode > volume.sb.inodesCount) throw new FsCorruptionError(`${where}: entry points to inode ${entry.inode}, past the last inode`);
+      return { name: decoder.decode(entry.name), nameBytes: entry.name.slice(), inode: entry.inode, fileType: entry.fileType, block, offset: entry.offset };
+    }
+  }
   return null;
 }
 

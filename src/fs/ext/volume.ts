@@ -45,6 +45,8 @@ export class ExtVolume {
   readonly #cache = new Map<number, Uint8Array>();
   readonly #staged = new Map<number, { bytes: Uint8Array; kind: BlockKind }>();
   readonly #dirtyGroups = new Set<number>();
+  /** Cached blocks whose checksum was verified as they are now (dropped when a block changes or leaves the cache). */
+  readonly #verified = new Set<number>();
   readonly #data = new PendingData();
   #superDirty = false;
   #snapshot: { sb: Uint8Array; free: [number, number]; groups: Uint8Array[] } | null = null;
@@ -87,9 +89,19 @@ export class ExtVolume {
     if (block < 0 || block >= this.sb.blocksCount) throw new FsCorruptionError(`block ${block} lies outside the file system`);
     const bytes = readBytes(this.device, block * this.blockSize, this.blockSize);
     this.counters.blocksRead++;
-    if (this.#cache.size >= CACHE_LIMIT_BLOCKS) this.#cache.clear();
+    if (this.#cache.size >= CACHE_LIMIT_BLOCKS) {
+      this.#cache.clear();
+      this.#verified.clear();
+    }
     this.#cache.set(block, bytes);
     return bytes;
+  }
+
+  /** Runs `verify` on block `block` once while it stays cached and unchanged. */
+  verifyOnce(block: number, verify: (bytes: Uint8Array) => void): void {
+    if (this.#verified.has(block)) return;
+    verify(this.readBlock(block));
+    if (!this.#staged.has(block)) this.#verified.add(block);
   }
 
   /** A staged, writable copy of block `block`; changes reach the device at `commit()`. */
@@ -98,12 +110,14 @@ export class ExtVolume {
     if (staged) return staged.bytes;
     const bytes = this.readBlock(block).slice();
     this.#staged.set(block, { bytes, kind });
+    this.#verified.delete(block);
     return bytes;
   }
 
   /** Stages `bytes` (kept) as the new content of block `block`. */
   stageBlock(block: number, bytes: Uint8Array, kind: BlockKind): void {
     this.#staged.set(block, { bytes, kind });
+    this.#verified.delete(block);
   }
 
   /** Reads file data at block `block` straight from the device into `target`. */
@@ -167,7 +181,10 @@ export class ExtVolume {
     }
     this.device.flush?.();
     for (const [block, entry] of this.#staged) this.#cache.set(block, entry.bytes);
-    if (this.#cache.size > CACHE_LIMIT_BLOCKS) this.#cache.clear();
+    if (this.#cache.size > CACHE_LIMIT_BLOCKS) {
+      this.#cache.clear();
+      this.#verified.clear();
+    }
     this.#staged.clear();
     this.#dirtyGroups.clear();
     this.#superDirty = false;
@@ -178,6 +195,7 @@ export class ExtVolume {
   rollback(): void {
     this.#data.clear();
     this.#cache.clear();
+    this.#verified.clear();
     this.#staged.clear();
     this.#dirtyGroups.clear();
     this.#superDirty = false;

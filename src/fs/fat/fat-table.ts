@@ -5,7 +5,7 @@
  */
 import type { BlockDevice } from '../block-device.ts';
 import { readBytes } from '../block-device.ts';
-import { setU16, setU32, u16, u32 } from '../bytes.ts';
+import { HOST_LITTLE_ENDIAN, setU16, setU32, u16, u32 } from '../bytes.ts';
 import { FsCorruptionError, FsNoSpaceError, FsUnsupportedError } from '../errors.ts';
 import type { FatGeometry } from './boot-sector.ts';
 
@@ -17,10 +17,15 @@ export class FatTable {
   readonly #geometry: FatGeometry;
   readonly #bytes: Uint8Array;
   readonly #dirtySectors = new Set<number>();
-  /** Pairs of (cluster, old value) in the order of change; replayed backwards by `rollback`. */
-  #undo: number[] = [];
+  /** The original bytes of every sector changed since the last commit, for `rollback`. */
+  readonly #original = new Map<number, Uint8Array>();
+  /** The free count at the first change since the last commit (-1: no change yet). */
+  #freeBefore = -1;
   /** Value at or above which an entry ends a chain. */
   readonly endOfChain: number;
+  /** Entry views for FAT32 / FAT16 on little-endian hosts (the common, fast path); null otherwise. */
+  readonly #view32: Uint32Array | null;
+  readonly #view16: Uint16Array | null;
   #free: number;
   #hint = 2;
   /** The sector marked last (sequential changes mostly hit it again). */
@@ -33,6 +38,9 @@ export class FatTable {
     if (bytes > MAX_FAT_BYTES) throw new FsUnsupportedError(`a FAT of ${bytes} bytes is larger than qedisk loads (${MAX_FAT_BYTES})`);
     this.#bytes = readBytes(device, geometry.reservedSectors * geometry.bytesPerSector, bytes);
     this.endOfChain = geometry.type === 12 ? 0xff8 : geometry.type === 16 ? 0xfff8 : 0x0ffffff8;
+    const whole = this.#bytes.byteOffset === 0 && this.#bytes.byteLength === this.#bytes.buffer.byteLength;
+    this.#view32 = HOST_LITTLE_ENDIAN && whole && geometry.type === 32 ? new Uint32Array(this.#bytes.buffer, 0, this.#bytes.byteLength >>> 2) : null;
+    this.#view16 = HOST_LITTLE_ENDIAN && whole && geometry.type === 16 ? new Uint16Array(this.#bytes.buffer, 0, this.#bytes.byteLength >>> 1) : null;
     let free = 0;
     for (let cluster = 2; cluster < geometry.clusterCount + 2; cluster++) if (this.get(cluster) === 0) free++;
     this.#free = free;
@@ -45,6 +53,8 @@ export class FatTable {
 
   /** The entry of `cluster`. */
   get(cluster: number): number {
+    if (this.#view32) return (this.#view32[cluster] ?? 0) & 0x0fffffff;
+    if (this.#view16) return this.#view16[cluster] ?? 0;
     const type = this.#geometry.type;
     if (type === 32) return u32(this.#bytes, cluster * 4) & 0x0fffffff;
     if (type === 16) return u16(this.#bytes, cluster * 2);
@@ -55,7 +65,7 @@ export class FatTable {
   /** Sets the entry of `cluster` (recording the old value for `rollback`). */
   set(cluster: number, value: number): void {
     const old = this.get(cluster);
-    this.#undo.push(cluster, old);
+    if (this.#freeBefore < 0) this.#freeBefore = this.#free;
     if (old === 0 && value !== 0) this.#free--;
     if (old !== 0 && value === 0) this.#free++;
     this.#raw(cluster, value);
@@ -123,20 +133,17 @@ export class FatTable {
     }
     this.#dirtySectors.clear();
     this.#lastMarked = -1;
-    this.#undo = [];
+    this.#original.clear();
+    this.#freeBefore = -1;
   }
 
   /** Restores every entry changed since the last commit. */
   rollback(): void {
-    for (let i = this.#undo.length - 2; i >= 0; i -= 2) {
-      const cluster = this.#undo[i]!;
-      const value = this.#undo[i + 1]!;
-      const current = this.get(cluster);
-      if (current === 0 && value !== 0) this.#free--;
-      if (current !== 0 && value === 0) this.#free++;
-      this.#raw(cluster, value);
-    }
-    this.#undo = [];
+    const bps = this.#geometry.bytesPerSector;
+    for (const [sector, bytes] of this.#original) this.#bytes.set(bytes, sector * bps);
+    if (this.#freeBefore >= 0) this.#free = this.#freeBefore;
+    this.#original.clear();
+    this.#freeBefore = -1;
     this.#dirtySectors.clear();
     this.#lastMarked = -1;
   }
@@ -144,28 +151,39 @@ export class FatTable {
   #raw(cluster: number, value: number): void {
     const g = this.#geometry;
     let at: number;
-    if (g.type === 32) {
+    if (this.#view32) {
+      this.#mark(cluster * 4, 4);
+      this.#view32[cluster] = ((this.#view32[cluster]! & 0xf0000000) | (value & 0x0fffffff)) >>> 0;
+    } else if (this.#view16) {
+      this.#mark(cluster * 2, 2);
+      this.#view16[cluster] = value & 0xffff;
+    } else if (g.type === 32) {
       at = cluster * 4;
-      setU32(this.#bytes, at, ((u32(this.#bytes, at) & 0xf0000000) | (value & 0x0fffffff)) >>> 0);
       this.#mark(at, 4);
+      setU32(this.#bytes, at, ((u32(this.#bytes, at) & 0xf0000000) | (value & 0x0fffffff)) >>> 0);
     } else if (g.type === 16) {
       at = cluster * 2;
-      setU16(this.#bytes, at, value);
       this.#mark(at, 2);
+      setU16(this.#bytes, at, value);
     } else {
       at = Math.floor((cluster * 3) / 2);
+      this.#mark(at, 2);
       const pair = u16(this.#bytes, at);
       setU16(this.#bytes, at, cluster & 1 ? (pair & 0x000f) | ((value & 0xfff) << 4) : (pair & 0xf000) | (value & 0xfff));
-      this.#mark(at, 2);
     }
   }
 
+  /** Call before changing bytes `[at, at + length)`: records the sectors as dirty and keeps their original bytes once. */
   #mark(at: number, length: number): void {
     const bps = this.#geometry.bytesPerSector;
     const first = Math.floor(at / bps);
     const last = Math.floor((at + length - 1) / bps);
-    if (first !== this.#lastMarked) this.#dirtySectors.add(first);
-    if (last !== first) this.#dirtySectors.add(last);
+    if (first === this.#lastMarked && last === first) return;
+    for (let sector = first; sector <= last; sector++) {
+      if (this.#dirtySectors.has(sector)) continue;
+      this.#dirtySectors.add(sector);
+      this.#original.set(sector, this.#bytes.slice(sector * bps, (sector + 1) * bps));
+    }
     this.#lastMarked = last;
   }
 }
