@@ -4,32 +4,29 @@
  * BAT is read whole, a block not in it reads as zeros.
  */
 import type { SyncFile } from '../../engine/sync-file.ts';
-import { readFully } from '../../engine/sync-file.ts';
-import { readU32BE, viewOf } from '../codec/bytes.ts';
+import { type BlockHost, BlockMapReader } from '../block-map.ts';
+import { hasAscii, readU32BE, viewOf } from '../codec/bytes.ts';
 import { ImageCorruptionError, ImageUnsupportedError } from '../errors.ts';
-import { type BlockHost, blockStatusAt, readBlocks } from '../block-map.ts';
 import { readMetadata } from '../file-read.ts';
-import { type BlockStatus, type ImageReader, assertReadInside } from '../image-reader.ts';
+import type { ImageReader } from '../image-reader.ts';
 import { VHD_DYNAMIC_HEADER_BYTES, VHD_FOOTER_BYTES, VHD_UNALLOCATED, type VhdDynamicHeader, type VhdFooter, decodeVhdDynamicHeader, decodeVhdFooter } from './footer.ts';
 
+/** Block size used to walk a fixed disk (its data is one contiguous run), in bytes. */
+const FIXED_BLOCK_BYTES = 2 * 1024 * 1024;
+
 /** A VHD image opened read-only. */
-export class VhdReader implements ImageReader {
+export class VhdReader extends BlockMapReader implements ImageReader {
   readonly format = 'vpc' as const;
-  readonly backing = null;
-  /** Virtual size in bytes. */
-  readonly size: number;
   /** The decoded footer. */
   readonly footer: VhdFooter;
-  readonly #file: SyncFile;
   readonly #dynamic: VhdDynamicHeader | null;
   /** The BAT entries that cover the disk (dynamic disks). */
   readonly #bat: DataView | null;
   readonly #fileSize: number;
 
   private constructor(file: SyncFile, footer: VhdFooter, dynamic: VhdDynamicHeader | null, bat: DataView | null) {
-    this.#file = file;
+    super(file, footer.size, dynamic?.blockSize ?? FIXED_BLOCK_BYTES);
     this.footer = footer;
-    this.size = footer.size;
     this.#dynamic = dynamic;
     this.#bat = bat;
     this.#fileSize = file.getSize();
@@ -42,10 +39,7 @@ export class VhdReader implements ImageReader {
    */
   static open(file: SyncFile): VhdReader {
     let footerBytes = readMetadata(file, 0, VHD_FOOTER_BYTES, 'VHD footer');
-    if (readU32BE(viewOf(footerBytes), 0) !== 0x636f6e65) {
-      const fileSize = file.getSize();
-      footerBytes = readMetadata(file, Math.max(0, fileSize - VHD_FOOTER_BYTES), VHD_FOOTER_BYTES, 'VHD footer');
-    }
+    if (!hasAscii(footerBytes, 0, 'conectix')) footerBytes = readMetadata(file, Math.max(0, file.getSize() - VHD_FOOTER_BYTES), VHD_FOOTER_BYTES, 'VHD footer');
     const footer = decodeVhdFooter(footerBytes);
     if (footer.diskType === 'differencing') throw new ImageUnsupportedError('differencing VHD images are not supported (convert the chain with qemu-img first)');
     if (footer.diskType === 'fixed') return new VhdReader(file, footer, null, null);
@@ -55,34 +49,14 @@ export class VhdReader implements ImageReader {
     return new VhdReader(file, footer, dynamic, bat);
   }
 
-  readInto(offset: number, target: Uint8Array): void {
-    assertReadInside(offset, target.byteLength, this.size);
-    if (!this.#dynamic) {
-      readFully(this.#file, target, offset);
-      return;
-    }
-    readBlocks(this.#file, offset, target, this.#dynamic.blockSize, this.#hostOf);
-  }
-
-  blockStatus(offset: number): BlockStatus {
-    assertReadInside(offset, 1, this.size);
-    if (!this.#dynamic) return { kind: 'data', length: this.size - offset };
-    return blockStatusAt(offset, this.size, this.#dynamic.blockSize, this.#hostOf);
-  }
-
-  close(): void {
-    this.#file.close();
-  }
-
-  /** File offset of block `index`'s data, or null when the block is not allocated. */
-  readonly #hostOf = (index: number): BlockHost => {
-    const { blockSize, bitmapBytes } = this.#dynamic!;
-    const entry = readU32BE(this.#bat!, index * 4);
+  /** File offset of block `index`'s data (a fixed disk's data starts at 0), or null when the block is not allocated. */
+  protected override hostOf(index: number): BlockHost {
+    if (!this.#dynamic || !this.#bat) return index * FIXED_BLOCK_BYTES;
+    const { blockSize, bitmapBytes } = this.#dynamic;
+    const entry = readU32BE(this.#bat, index * 4);
     if (entry === VHD_UNALLOCATED) return null;
     const host = entry * 512 + bitmapBytes;
-    if (host + blockSize > this.#fileSize) {
-      throw new ImageCorruptionError(`VHD block ${index} at ${entry * 512} lies past the end of the file (truncated image?)`);
-    }
+    if (host + blockSize > this.#fileSize) throw new ImageCorruptionError(`VHD block ${index} at ${entry * 512} lies past the end of the file (truncated image?)`);
     return host;
-  };
+  }
 }

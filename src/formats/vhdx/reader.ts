@@ -3,11 +3,11 @@
  * whose log holds entries to replay are refused, as QEMU refuses them read-only.
  */
 import type { SyncFile } from '../../engine/sync-file.ts';
-import { type BlockHost, blockStatusAt, readBlocks } from '../block-map.ts';
+import { type BlockHost, BlockMapReader } from '../block-map.ts';
 import { hasAscii, viewOf } from '../codec/bytes.ts';
 import { ImageCorruptionError, ImageUnsupportedError } from '../errors.ts';
 import { readMetadata } from '../file-read.ts';
-import { type BlockStatus, type ImageReader, assertReadInside } from '../image-reader.ts';
+import type { ImageReader } from '../image-reader.ts';
 import {
   VHDX_FULLY_PRESENT,
   VHDX_HEADER_BYTES,
@@ -29,21 +29,16 @@ import {
 const LOG_SLOT_BYTES = 4096;
 
 /** A VHDX image opened read-only. */
-export class VhdxReader implements ImageReader {
+export class VhdxReader extends BlockMapReader implements ImageReader {
   readonly format = 'vhdx' as const;
-  readonly backing = null;
-  /** Virtual size in bytes. */
-  readonly size: number;
   /** The decoded metadata. */
   readonly metadata: VhdxMetadata;
-  readonly #file: SyncFile;
   readonly #bat: DataView;
   readonly #fileSize: number;
 
   private constructor(file: SyncFile, metadata: VhdxMetadata, bat: DataView) {
-    this.#file = file;
+    super(file, metadata.virtualDiskSize, metadata.blockSize);
     this.metadata = metadata;
-    this.size = metadata.virtualDiskSize;
     this.#bat = bat;
     this.#fileSize = file.getSize();
   }
@@ -61,22 +56,8 @@ export class VhdxReader implements ImageReader {
     return new VhdxReader(file, metadata, bat);
   }
 
-  readInto(offset: number, target: Uint8Array): void {
-    assertReadInside(offset, target.byteLength, this.size);
-    readBlocks(this.#file, offset, target, this.metadata.blockSize, this.#hostOf);
-  }
-
-  blockStatus(offset: number): BlockStatus {
-    assertReadInside(offset, 1, this.size);
-    return blockStatusAt(offset, this.size, this.metadata.blockSize, this.#hostOf);
-  }
-
-  close(): void {
-    this.#file.close();
-  }
-
   /** File offset of payload block `index`, `zero`, or null (not present, reads as zeros). */
-  readonly #hostOf = (index: number): BlockHost => {
+  protected override hostOf(index: number): BlockHost {
     const { chunkRatio, blockSize } = this.metadata;
     const { state, offset } = decodeBatEntry(this.#bat, index + Math.floor(index / chunkRatio));
     if (state === VHDX_ZERO) return 'zero';
@@ -84,7 +65,7 @@ export class VhdxReader implements ImageReader {
     if (state !== VHDX_FULLY_PRESENT) throw new ImageCorruptionError(`VHDX payload block ${index} has state ${state}, invalid without a parent`);
     if (offset + blockSize > this.#fileSize) throw new ImageCorruptionError(`VHDX payload block ${index} at ${offset} lies past the end of the file (truncated image?)`);
     return offset;
-  };
+  }
 }
 
 /**

@@ -7,10 +7,10 @@ import type { SyncFile } from '../../engine/sync-file.ts';
 import { readFully } from '../../engine/sync-file.ts';
 import { hasAscii, readU32LE, viewOf } from '../codec/bytes.ts';
 import { inflateZlibInto } from '../codec/inflate.ts';
-import { type BlockHost, blockStatusAt, readBlocks } from '../block-map.ts';
+import { type BlockHost, BlockMapReader } from '../block-map.ts';
 import { ImageCorruptionError, ImageUnsupportedError } from '../errors.ts';
 import { readMetadata } from '../file-read.ts';
-import { type BlockStatus, type ImageReader, assertReadInside } from '../image-reader.ts';
+import { type ImageReader, assertReadInside } from '../image-reader.ts';
 import { LruCache } from '../lru-cache.ts';
 import { VMDK_FOOTER_AREA_BYTES, VMDK_HEADER_BYTES, VMDK_SPARSE_MAGIC_TEXT, type VmdkHeader, checkVmdkDescriptor, decodeVmdkHeader, footerHeaderBytes, hasFooterHeader, looksLikeVmdkDescriptor } from './header.ts';
 
@@ -24,22 +24,17 @@ const MAX_DESCRIPTOR_BYTES = 10 * 1024;
 const GRAIN_MARKER_BYTES = 12;
 
 /** A VMDK sparse extent opened read-only. */
-export class VmdkReader implements ImageReader {
+export class VmdkReader extends BlockMapReader implements ImageReader {
   readonly format = 'vmdk' as const;
-  readonly backing = null;
-  /** Virtual size in bytes. */
-  readonly size: number;
   /** The decoded header (the footer's copy for streamOptimized images that have one). */
   readonly header: VmdkHeader;
-  readonly #file: SyncFile;
   readonly #directory: DataView;
   readonly #tables = new LruCache<DataView>(GRAIN_TABLE_CACHE_BYTES);
   readonly #grains = new LruCache<Uint8Array>(GRAIN_CACHE_BYTES);
 
   private constructor(file: SyncFile, header: VmdkHeader, directory: DataView) {
-    this.#file = file;
+    super(file, header.size, header.grainBytes);
     this.header = header;
-    this.size = header.size;
     this.#directory = directory;
   }
 
@@ -62,19 +57,20 @@ export class VmdkReader implements ImageReader {
     return new VmdkReader(file, header, directory);
   }
 
-  readInto(offset: number, target: Uint8Array): void {
-    assertReadInside(offset, target.byteLength, this.size);
-    const { grainBytes } = this.header;
+  /** Fills `target` with the disk's bytes at `offset`, inflating compressed grains whole. */
+  override readInto(offset: number, target: Uint8Array): void {
     if (!this.header.compressed) {
-      readBlocks(this.#file, offset, target, grainBytes, this.#hostOf);
+      super.readInto(offset, target);
       return;
     }
+    assertReadInside(offset, target.byteLength, this.size);
+    const { grainBytes } = this.header;
     const end = offset + target.byteLength;
     for (let position = offset; position < end; ) {
       const inGrain = position % grainBytes;
       const length = Math.min(end, position - inGrain + grainBytes) - position;
       const piece = target.subarray(position - offset, position - offset + length);
-      const host = this.#hostOf(Math.floor(position / grainBytes));
+      const host = this.hostOf(Math.floor(position / grainBytes));
       if (typeof host !== 'number') piece.fill(0);
       else {
         const grain = this.#grain(host);
@@ -85,19 +81,15 @@ export class VmdkReader implements ImageReader {
     }
   }
 
-  blockStatus(offset: number): BlockStatus {
-    assertReadInside(offset, 1, this.size);
-    return blockStatusAt(offset, this.size, this.header.grainBytes, this.#hostOf);
-  }
-
-  close(): void {
+  /** Drops the caches and closes the file. */
+  override close(): void {
     this.#tables.clear();
     this.#grains.clear();
-    this.#file.close();
+    super.close();
   }
 
   /** File offset of grain `index` (of its marker, for compressed grains), `zero`, or null. */
-  readonly #hostOf = (index: number): BlockHost => {
+  protected override hostOf(index: number): BlockHost {
     const { gtesPerGt, zeroedGrains } = this.header;
     const tableSector = readU32LE(this.#directory, Math.floor(index / gtesPerGt) * 4);
     if (tableSector === 0) return null;
@@ -105,14 +97,14 @@ export class VmdkReader implements ImageReader {
     if (entry === 0) return null;
     if (entry === 1 && zeroedGrains) return 'zero';
     return entry * 512;
-  };
+  }
 
   /** The grain table at sector `sector` (cached). */
   #table(sector: number): DataView {
     const cached = this.#tables.get(sector);
     if (cached) return cached;
     const bytes = new Uint8Array(this.header.gtesPerGt * 4);
-    readFully(this.#file, bytes, sector * 512);
+    readFully(this.file, bytes, sector * 512);
     const view = viewOf(bytes);
     this.#tables.set(sector, view, bytes.byteLength);
     return view;
@@ -127,13 +119,13 @@ export class VmdkReader implements ImageReader {
     let dataStart = host;
     if (markers) {
       const marker = new Uint8Array(GRAIN_MARKER_BYTES);
-      readFully(this.#file, marker, host);
+      readFully(this.file, marker, host);
       dataLength = readU32LE(viewOf(marker), 8);
       dataStart = host + GRAIN_MARKER_BYTES;
       if (dataLength === 0 || dataLength > 2 * grainBytes) throw new ImageCorruptionError(`VMDK compressed grain at ${host} claims ${dataLength} bytes`);
     }
     const input = new Uint8Array(dataLength);
-    readFully(this.#file, input, dataStart);
+    readFully(this.file, input, dataStart);
     const output = new Uint8Array(grainBytes);
     const produced = inflateZlibInto(input, output, `VMDK grain at ${host}`, markers);
     const grain = output.subarray(0, produced);
