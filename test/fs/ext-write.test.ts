@@ -135,16 +135,36 @@ describe('ext writing, checked by e2fsck and debugfs', () => {
     expect(readFileSync(image).length).toBe(8 * 1024 * 1024);
   });
 
-  it('refuses a journal that needs recovery with FsJournalRecoveryError', () => {
+  it('replays a journal that needs recovery in memory as e2fsck does (revokes included), and refuses writes', () => {
     const image = join(work, 'recover.img');
-    mke2fs(image, '16M', ['-t', 'ext4']);
-    run('debugfs', ['-w', '-R', 'feature needs_recovery', image]);
-    const device = NodeFileDevice.open(image, 'read');
+    mke2fs(image, '16M', ['-t', 'ext4', '-b', '4096'], source);
+    const bmap = (path: string): string => run('debugfs', ['-R', `bmap ${path} 0`, image]).toString().trim();
+    const hello = bmap('/hello.txt');
+    const other = bmap('/docs/size-4097.bin');
+    const data = join(work, 'journal-data');
+    writeFileSync(data, Buffer.concat([Buffer.from('from the journal\n'), Buffer.alloc(4096 - 17)]));
+    // Three transactions: write /hello.txt's block, revoke it, write another file's block.
+    const script = ['jo', `jw -b ${hello} ${data}`, 'jc', 'jo', `jw -r ${hello}`, 'jc', 'jo', `jw -b ${other} ${data}`, 'jc'].join('\n');
+    writeFileSync(join(work, 'journal.cmd'), `${script}\n`);
+    run('debugfs', ['-w', '-f', join(work, 'journal.cmd'), image]);
+    expect(run('dumpe2fs', ['-h', image]).toString()).toMatch(/needs_recovery/);
+    const before = sha(image);
+    const replayed = join(work, 'replayed.img');
+    writeFileSync(replayed, readFileSync(image));
+    run('e2fsck', ['-fy', replayed]);
+    const device = NodeFileDevice.open(image, 'readwrite');
     try {
-      expect(() => openFileSystem(device)).toThrow(expect.objectContaining({ name: 'FsJournalRecoveryError' }));
+      const { fs } = openFileSystem(device);
+      expect(fs.readOnly).toBe(true);
+      for (const path of ['/hello.txt', '/docs/size-4097.bin']) {
+        expect(Buffer.from(fs.readFile(path)).equals(run('debugfs', ['-R', `cat ${path}`, replayed])), path).toBe(true);
+      }
+      expect(Buffer.from(fs.readFile('/docs/size-4097.bin')).subarray(0, 17).toString()).toBe('from the journal\n');
+      expect(() => fs.writeFile('/x', Buffer.from('x'))).toThrow(expect.objectContaining({ name: 'FsJournalRecoveryError' }));
     } finally {
       device.close();
     }
+    expect(sha(image)).toBe(before);
   });
 
   it('opens a file system that was not cleanly unmounted read-only and says why', () => {

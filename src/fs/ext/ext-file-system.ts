@@ -18,6 +18,8 @@ import { mkdirIn, mknodIn, removeIn, symlinkIn, writeFileIn } from './mutations.
 import { renameEntry } from './rename.ts';
 import { fileTypeOf } from './file-types.ts';
 import { ExtVolume } from './volume.ts';
+import { replayJournal } from './journal.ts';
+import { OverlayDevice } from '../overlay-device.ts';
 
 /** Options for opening an ext file system. */
 export interface ExtOpenOptions {
@@ -26,6 +28,9 @@ export interface ExtOpenOptions {
   /** The clock for times qedisk sets, in seconds since the epoch (default: the real time). */
   now?: () => number;
 }
+
+/** Why a file system with a journal to recover is read-only. */
+const JOURNAL_REASON = 'the ext journal needs recovery (not unmounted cleanly); qedisk shows the replayed state without writing it: mount the file system in the guest or run e2fsck before writing';
 
 /** Largest file `readFile` returns in one buffer. */
 export const MAX_READ_FILE_BYTES = 2 ** 31;
@@ -41,24 +46,34 @@ export class ExtFileSystem implements FileSystem {
   readonly label: string;
   /** Why writes are refused, when they are. */
   readonly readOnlyReason: string | null;
+  /** True when the journal needed recovery and is shown replayed (in memory only). */
+  readonly journalReplayed: boolean;
   readonly #volume: ExtVolume;
   readonly #now: () => number;
 
-  /** Opens the ext file system on `device`; throws `FsNotAFileSystemError`, `FsUnsupportedError`, `FsJournalRecoveryError`, `FsCorruptionError`. */
+  /**
+   * Opens the ext file system on `device`; a journal that needs recovery is replayed in memory and
+   * the file system opened read-only. Throws `FsNotAFileSystemError`, `FsUnsupportedError`,
+   * `FsJournalRecoveryError` (external journal), `FsCorruptionError`.
+   */
   constructor(device: BlockDevice, options: ExtOpenOptions = {}) {
-    const volume = new ExtVolume(device);
-    const sb = volume.sb;
-    if (sb.incompat & INCOMPAT.recover) {
-      throw new FsJournalRecoveryError('the ext journal needs recovery (the file system was not unmounted cleanly): mount it once in the guest or run e2fsck first');
+    let volume = new ExtVolume(device);
+    let journalReplayed = false;
+    if (volume.sb.incompat & INCOMPAT.recover) {
+      // Replay the committed transactions into memory and read through them; never write.
+      volume = new ExtVolume(new OverlayDevice(device, volume.blockSize, replayJournal(volume)));
+      journalReplayed = true;
     }
-    const unknown = sb.incompat & ~READABLE_INCOMPAT;
+    const sb = volume.sb;
+    const unknown = sb.incompat & ~READABLE_INCOMPAT & ~INCOMPAT.recover;
     if (unknown) throw new FsUnsupportedError(`ext file system uses incompatible features qedisk cannot read (0x${unknown.toString(16)})`);
     if (sb.roCompat & RO_COMPAT.bigalloc) throw new FsUnsupportedError('ext bigalloc (clusters larger than blocks) is not supported');
     this.#volume = volume;
     this.#now = options.now ?? (() => Math.floor(Date.now() / 1000));
     this.kind = kindOf(sb.compat, sb.incompat, sb.roCompat);
     this.label = sb.label;
-    this.readOnlyReason = writeBlocker(volume, options.readOnly ?? false, device);
+    this.journalReplayed = journalReplayed;
+    this.readOnlyReason = journalReplayed ? JOURNAL_REASON : writeBlocker(volume, options.readOnly ?? false, device);
     this.readOnly = this.readOnlyReason !== null;
   }
 
@@ -168,6 +183,7 @@ export class ExtFileSystem implements FileSystem {
 
   /** Runs `action` on the directory `parentParts` inside one staged batch; commits on success, drops everything on error. */
   #mutate(shape: 'grow' | 'shrink', parents: boolean, parentParts: readonly string[], action: (ctx: MutationContext, dir: Inode) => void): void {
+    if (this.journalReplayed) throw new FsJournalRecoveryError(`file system is read-only: ${JOURNAL_REASON}`);
     if (this.readOnlyReason !== null) throw new FsReadOnlyError(`file system is read-only: ${this.readOnlyReason}`);
     const volume = this.#volume;
     const now = this.#now();
