@@ -17,8 +17,9 @@ export type QedOpener = (file: SyncFile, depth: number) => BlockReader;
 
 /**
  * Decides how an overlay should record the backing file in `file`: `raw` (the no-probe bit) when
- * declared raw or when probing finds no image format, `qed` for QED, and `probe` for the other
- * image formats (left to probing when opened, as QEMU records them without a format of its own).
+ * declared raw or when probing as QEMU does finds no image format (a fixed VHD is raw to QEMU),
+ * `qed` for QED, and `probe` for the other image formats (left to probing when opened, as QEMU
+ * records them without a format of its own).
  * Throws `QedBackingError` when `format` is `qed` but the file has no QED magic.
  */
 export function probeFormat(file: SyncFile, format: BackingFormat): BackingFormat {
@@ -27,7 +28,7 @@ export function probeFormat(file: SyncFile, format: BackingFormat): BackingForma
   readFully(file, magic, 0);
   if (hasQedMagic(magic)) return 'qed';
   if (format === 'qed') throw new QedBackingError('backing file was declared QED but has no QED magic');
-  return probeImageFormat(file) === 'raw' ? 'raw' : 'probe';
+  return probeImageFormat(file, { fixedVhd: false }) === 'raw' ? 'raw' : 'probe';
 }
 
 /**

@@ -12,7 +12,7 @@ import { DEFAULT_MAX_CHAIN_DEPTH, openImageFile } from './open.ts';
 import { probeImageFormat } from './probe.ts';
 
 export { type AllocationKind, type BlockStatus, type ImageFormat, type ImageReader, IMAGE_FORMATS, chainStatus, dataRanges, isImageReader } from './image-reader.ts';
-export { probeImageFormat } from './probe.ts';
+export { type ProbeOptions, probeImageFormat } from './probe.ts';
 export { type DataRange, alignRanges } from './ranges.ts';
 export { QedReader, RawReader } from './adapters.ts';
 export { Qcow2Reader, type Qcow2OpenOptions } from './qcow2/reader.ts';

@@ -82,7 +82,8 @@ export function openBackingImage(name: string, format: ImageFormat | 'probe', de
     throw new QedBackingError(`cannot open backing file "${name}": ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
   try {
-    return openImageFile(file, format === 'probe' ? probeImageFormat(file) : format, { ...context, depth });
+    // Probed as QEMU probes a backing file, so that both read the same bytes (a fixed VHD is raw).
+    return openImageFile(file, format === 'probe' ? probeImageFormat(file, { fixedVhd: false }) : format, { ...context, depth });
   } catch (error) {
     file.close();
     throw error;

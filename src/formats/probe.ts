@@ -28,6 +28,16 @@ const UNREADABLE: ReadonlyArray<{ name: string; magic: string }> = [
   { name: 'a VMware 3 (COWD) disk', magic: 'COWD' },
 ];
 
+/** Options of `probeImageFormat`. */
+export interface ProbeOptions {
+  /**
+   * Also recognise a fixed VHD by its trailing footer. QEMU does not, and reads such a file as
+   * raw (footer included) when it probes a backing file, so backing files are probed without
+   * it: qedisk and QEMU then read the same bytes. Default true.
+   */
+  fixedVhd?: boolean;
+}
+
 /**
  * The format of the image in `file`: `qed`, `qcow2`, `vmdk` (sparse extent or text
  * descriptor), `vpc` (VHD: dynamic by its leading footer copy, fixed by its trailing footer),
@@ -36,7 +46,7 @@ const UNREADABLE: ReadonlyArray<{ name: string; magic: string }> = [
  * knows and qedisk does not read (Parallels, Bochs, cloop, VMware 3), which must not be read
  * as raw.
  */
-export function probeImageFormat(file: SyncFile): ImageFormat {
+export function probeImageFormat(file: SyncFile, options: ProbeOptions = {}): ImageFormat {
   const head = new Uint8Array(Math.min(PROBE_BYTES, Math.max(0, file.getSize())));
   readFully(file, head, 0);
   if (hasAscii(head, 0, 'LUKS\xba\xbe')) throw new ImageEncryptedError('the image is a LUKS-encrypted volume; qedisk does not decrypt images');
@@ -48,7 +58,7 @@ export function probeImageFormat(file: SyncFile): ImageFormat {
   if (hasAscii(head, 0, 'conectix')) return 'vpc';
   if (hasAscii(head, 0, 'vhdxfile')) return 'vhdx';
   if (head.byteLength >= VDI_HEADER_BYTES && readU32LE(viewOf(head), VDI_SIGNATURE_OFFSET) === VDI_SIGNATURE) return 'vdi';
-  return isFixedVhd(file) ? 'vpc' : 'raw';
+  return (options.fixedVhd ?? true) && isFixedVhd(file) ? 'vpc' : 'raw';
 }
 
 /** True when `file` ends with a valid fixed-disk VHD footer describing exactly the bytes before it. */

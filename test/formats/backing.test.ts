@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodeFile } from '../../src/backends/node-file.ts';
+import { probeFormat } from '../../src/engine/backing.ts';
 import { QedImage } from '../../src/engine/qed-image.ts';
 import { ImageUnsupportedError, dataRanges } from '../../src/formats/index.ts';
 import { nodeBackingResolver } from '../../src/node.ts';
@@ -133,6 +134,25 @@ describe('QED overlays over foreign bases', () => {
     writeRaw(work.at(`expected-${index}.raw`), expected);
     expect(run('qemu-img', ['compare', '-f', 'qed', '-F', 'raw', overlay, work.at(`expected-${index}.raw`)], [0, 1])).toMatch(/Images are identical/);
     overlayCount++;
+  });
+
+  it('reads a fixed VHD base as QEMU probes it: raw, footer included', () => {
+    const base = baseImage('fixed-base.vhd', '-O', 'vpc', '-o', 'subformat=fixed');
+    const overlay = work.at('over-fixed.qed');
+    const image = QedImage.create(NodeFile.open(overlay, 'create'), { backing: { name: basename(base), format: 'probe' }, resolveBacking: nodeBackingResolver(overlay) });
+    try {
+      expect(image.info().backingFormat).toBe('probe');
+      expect(image.size).toBe(readFileSync(base).byteLength);
+      const ours = Buffer.alloc(image.size);
+      image.readInto(0, ours);
+      expect(firstDifference(ours, readFileSync(base))).toBe('identical');
+    } finally {
+      image.close();
+    }
+    expect(run('qemu-img', ['compare', '-f', 'qed', '-F', 'raw', overlay, base], [0, 1])).toMatch(/Images are identical/);
+    const file = NodeFile.open(base, 'read');
+    expect(probeFormat(file, 'probe')).toBe('raw'); // what qedisk create records: the no-probe bit
+    file.close();
   });
 
   it('refuses a base in a format QEMU knows and qedisk cannot read, instead of reading it as raw', () => {

@@ -156,6 +156,7 @@ describe('probeImageFormat', () => {
 
   it('takes a raw disk for a fixed VHD only when a checksummed footer describes exactly the bytes before it', () => {
     expect(probeImageFormat(withTail(65536, fixedFooter(65536)))).toBe('vpc');
+    expect(probeImageFormat(withTail(65536, fixedFooter(65536)), { fixedVhd: false })).toBe('raw');
     expect(probeImageFormat(withTail(65536, fixedFooter(65536 + 512)))).toBe('raw');
     const badSum = fixedFooter(65536);
     badSum[70]! ^= 1;
