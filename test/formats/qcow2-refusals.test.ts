@@ -82,6 +82,14 @@ describe('Qcow2Reader refuses what it must not read, with typed errors', () => {
     expect(qemuRefuses(damaged)).toBe(true);
   });
 
+  it('rounds a virtual size that is not a multiple of 512 down, as QEMU does', () => {
+    const path = patched('plain.qcow2', 'odd-size.qcow2', (bytes) => bytes.writeBigUInt64BE(BigInt(MiB - 100), 24));
+    const reader = openReader(path);
+    expect(reader.size).toBe(MiB - 512);
+    expect(firstDifference(readAll(reader), qemuRaw(path, 'qcow2', work))).toBe('identical');
+    reader.close();
+  });
+
   it('opens images with the dirty or corrupt bit read-only and reads them as QEMU does', () => {
     for (const [bit, name] of [
       [1, 'dirty'],

@@ -67,7 +67,8 @@ export class Qcow2Reader implements ImageReader {
   private constructor(file: SyncFile, header: Qcow2Header, l1: DataView, names: { backingName: string | null; backingFormat: string | null }, options: Qcow2OpenOptions) {
     this.#file = file;
     this.header = header;
-    this.size = header.size;
+    // QEMU counts whole 512-byte sectors: a size that is not a multiple of 512 is rounded down.
+    this.size = header.size - (header.size % 512);
     this.#l1 = l1;
     this.#layout = { clusterBits: header.clusterBits, clusterSize: header.clusterSize, extendedL2: header.extendedL2 };
     this.#l2Cache = new LruCache(options.l2CacheBytes ?? DEFAULT_QCOW2_L2_CACHE_BYTES);
