@@ -16,7 +16,13 @@ export const catCommand: Command = {
   async run(argv) {
     const { options, positionals } = parseArgs(argv, PARTITION_OPTION, { names: ['IMAGE', 'PATH'], required: 2 });
     await withFileSystem(positionals[0]!, 'read', parsePartition(options.partition), async (fs) => {
-      for (const chunk of fs.readFileChunks(positionals[1]!, CHUNK_BYTES)) await writeStdout(chunk);
+      const reader = fs.openReader(positionals[1]!);
+      // One buffer, reused once stdout has taken each chunk.
+      const buffer = new Uint8Array(Math.min(CHUNK_BYTES, Math.max(1, reader.size)));
+      for (let offset = 0; offset < reader.size; offset += buffer.length) {
+        const count = reader.read(offset, buffer);
+        await writeStdout(buffer.subarray(0, count));
+      }
     });
     return 0;
   },
