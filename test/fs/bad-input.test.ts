@@ -50,12 +50,18 @@ function mutate(bytes: Uint8Array, next: () => number, from: number, to: number,
   for (let i = 0; i < count; i++) bytes[from + (next() % (to - from))] = next() & 0xff;
 }
 
-/** Opens and walks `bytes`; anything but success or an FsError fails; returns the bytes read. */
+/** Opens and walks `bytes`, then tries a few writes; anything but success or an FsError fails; returns the bytes read. */
 function survive(bytes: Uint8Array, outcomes: Map<string, number>): number {
   const device = counting(bytes);
   try {
-    const { fs } = openFileSystem(device, { readOnly: true });
+    const { fs } = openFileSystem(device);
     walk(fs);
+    if (!fs.readOnly) {
+      fs.writeFile('/fuzz-written', new Uint8Array(5000).fill(7));
+      fs.mkdir('/fuzz-dir');
+      fs.rename('/fuzz-written', '/fuzz-dir/moved');
+      fs.rm('/fuzz-dir/moved');
+    }
     outcomes.set('ok', (outcomes.get('ok') ?? 0) + 1);
   } catch (error) {
     if (!(error instanceof FsError)) throw error;
