@@ -4,10 +4,8 @@
  * the engine in the page (cheap for the small disks of the demo: the file holds only what the
  * guest wrote).
  */
-import type { Disk } from '../src/protocol/types.ts';
-import { MemoryFile } from '../src/backends/memory-file.ts';
-import { QedImage } from '../src/engine/qed-image.ts';
-import type { Extent } from '../src/engine/types.ts';
+import type { Disk, Extent } from 'qedisk';
+import { MemoryFile, QedImage } from 'qedisk/engine';
 
 /** A disk that may also offer `map()` (a later version of the page API may add it). */
 type MaybeMappable = Disk & { map?: () => Promise<Extent[]> };

@@ -4,8 +4,7 @@
  * and export the overlay alone or flattened. Each returns the text for the page's status line.
  * Reset and restore stop the VM first (the guest's caches hold the old state) and reopen the disk.
  */
-import { deleteSnapshot, resetDisk, restoreSnapshot, snapshotDisk } from '../src/client/index.ts';
-import type { BaseDownloadProgress, Disk, OpfsDisk, Progress } from '../src/protocol/types.ts';
+import { type BaseDownloadProgress, deleteSnapshot, type Disk, type OpfsDisk, type Progress, resetDisk, restoreSnapshot, snapshotDisk } from 'qedisk';
 import { createSharedBaseDisk, downloadFile, isOpfsDisk } from './base-image.ts';
 import { formatBytes, formatPercent } from './format.ts';
 

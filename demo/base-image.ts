@@ -4,7 +4,7 @@
  * overlay's header names the base's absolute URL with the raw bit set; the base is read lazily
  * with Range requests and what was read is kept in OPFS, so the disk works offline afterwards.
  */
-import { type BaseSpec, type Disk, type OpfsDisk, openDisk } from '../src/client/index.ts';
+import { type BaseSpec, type Disk, openDisk, type OpfsDisk } from 'qedisk';
 
 /** URL path of the shared base image on this site. */
 export const BASE_IMAGE_PATH = '/demo/assets/guest/base-rootfs.ext2';

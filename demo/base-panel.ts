@@ -4,8 +4,7 @@
  * offline", reset, snapshots and the two exports. The work is done by `BaseActions`; the page
  * runs each through its one-operation-at-a-time `run`.
  */
-import { listSnapshots } from '../src/client/index.ts';
-import type { Disk, RemoteBaseStatus, SnapshotInfo } from '../src/protocol/types.ts';
+import { type Disk, listSnapshots, type RemoteBaseStatus, type SnapshotInfo } from 'qedisk';
 import type { BaseActions } from './base-actions.ts';
 import { isOpfsDisk } from './base-image.ts';
 import { renderSnapshotList } from './base-snapshot-list.ts';

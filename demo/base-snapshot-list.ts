@@ -2,7 +2,7 @@
  * The snapshot list of the disk in use: one item per snapshot (oldest first) with Restore and
  * Delete buttons. Items carry `data-snapshot=<id>` and `data-label=<label>` for tests.
  */
-import type { SnapshotInfo } from '../src/protocol/types.ts';
+import type { SnapshotInfo } from 'qedisk';
 import { h } from './dom.ts';
 import { formatBytes } from './format.ts';
 

@@ -3,7 +3,7 @@
  * `OpfsDisk.baseStatus()`. Every value carries `data-fact=<key>` and, for numbers, the raw number
  * in `data-value` (bytes or counts), so the tests read exact figures.
  */
-import type { RemoteBaseStatus } from '../src/protocol/types.ts';
+import type { RemoteBaseStatus } from 'qedisk';
 import { h } from './dom.ts';
 import { formatBytes, formatCount, formatPercent } from './format.ts';
 

@@ -3,7 +3,7 @@
  * blue where the `.qed` file stores data (darker = more of the group), green where clusters are
  * stored as zeros; an orange frame where the guest wrote since the VM started, a dot where it read.
  */
-import type { Extent } from '../src/engine/types.ts';
+import type { Extent } from 'qedisk';
 
 /** Most cells drawn; bigger disks group clusters per cell. */
 const MAX_CELLS = 1024;

@@ -2,7 +2,7 @@
  * The page API (`src/client`) as the demo uses it: the disk catalogue, opening with a short wait
  * when the disk is still held by the page being reloaded, and storage facts.
  */
-import { type Disk, type DiskRecord, type Progress, deleteDisk, importDisk, listDisks, openDisk, requestPersistence, storageEstimate } from '../src/client/index.ts';
+import { deleteDisk, type Disk, type DiskRecord, importDisk, listDisks, openDisk, type Progress, requestPersistence, storageEstimate } from 'qedisk';
 
 /** One disk of the catalogue. Sizes in bytes; times in milliseconds since the epoch. */
 export type DiskListEntry = DiskRecord;

@@ -1,5 +1,5 @@
 /** The disk list with its create and import forms. Renders entries; the page does the work. */
-import type { Progress } from '../src/protocol/types.ts';
+import type { Progress } from 'qedisk';
 import type { DiskListEntry } from './disk-api.ts';
 import { byId, h } from './dom.ts';
 import { formatBytes } from './format.ts';

@@ -11,7 +11,7 @@
  *   been touched by then).
  */
 import type { V86, V86Options } from 'v86';
-import type { V86Disk } from '../src/v86/v86-disk.ts';
+import type { V86Disk } from 'qedisk';
 import { type GuestMachine, type GuestStateKey, guestStateKey } from './guest-state-key.ts';
 import { deleteSavedState, loadSavedState, storeSavedState } from './saved-state-store.ts';
 import { SerialLines } from './serial-lines.ts';

@@ -2,8 +2,7 @@
  * The qedisk demo page: a catalogue of QED disks kept in OPFS, v86 booting a guest from the disk
  * in use, its screen and serial console, and live statistics with a picture of the clusters.
  */
-import type { Disk } from '../src/protocol/types.ts';
-import type { V86DiskFailure } from '../src/v86/v86-disk.ts';
+import type { Disk, V86DiskFailure } from 'qedisk';
 import { loadAllocation } from './allocation.ts';
 import { createBaseActions } from './base-actions.ts';
 import { downloadFile } from './base-image.ts';

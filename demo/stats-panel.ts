@@ -1,6 +1,5 @@
 /** The statistics and storage facts: definition lists filled from the disk, adapter and browser. */
-import type { DiskInfo } from '../src/protocol/types.ts';
-import type { V86DiskStats } from '../src/v86/v86-disk.ts';
+import type { DiskInfo, V86DiskStats } from 'qedisk';
 import type { StorageStatus } from './disk-api.ts';
 import { h } from './dom.ts';
 import { formatBytes, formatCount, formatPercent } from './format.ts';

@@ -6,8 +6,7 @@
  */
 import { V86, type V86Options } from 'v86';
 import wasmUrl from 'v86/build/v86.wasm?url';
-import type { Disk } from '../src/protocol/types.ts';
-import { type V86Disk, type V86DiskFailure, toV86Disk } from '../src/v86/v86-disk.ts';
+import { type Disk, toV86Disk, type V86Disk, type V86DiskFailure } from 'qedisk';
 import { guestFile } from './guest-assets.ts';
 import { type StartedFrom, startLinux } from './linux-start.ts';
 import { SerialLines } from './serial-lines.ts';

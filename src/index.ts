@@ -1,5 +1,18 @@
-/** qedisk's browser entry point: the engine, the in-memory backend and the page API. */
-export * from './engine/index.ts';
-export { MemoryFile } from './backends/memory-file.ts';
-export * from './client/index.ts';
+/**
+ * qedisk for the page: persistent QED disks in the origin-private file system, served by a worker
+ * that ships beside this module, and their adapter for v86.
+ */
+export { openDisk, listDisks, deleteDisk, importDisk, type ImportDiskOptions } from './client/disk-manager.ts';
+export { resetDisk, snapshotDisk, listSnapshots, restoreSnapshot, deleteSnapshot, MAX_SNAPSHOT_LABEL_LENGTH } from './client/snapshot-manager.ts';
+export { storageEstimate, requestPersistence, type StorageUsage } from './client/storage.ts';
+export { configureDiskWorker, type DiskWorkerSource } from './client/worker-connection.ts';
+export { openMemoryDisk, type MemoryDiskOptions } from './client/memory-disk.ts';
+export { localDisk, type LocalDiskOptions } from './client/local-disk.ts';
+export { isValidDiskName, validateDiskName, MAX_DISK_NAME_LENGTH } from './protocol/disk-name.ts';
+export { DiskError, DiskBusyError, DiskNotFoundError, DiskExistsError, DiskInUseError, SnapshotNotFoundError } from './protocol/errors.ts';
+export { QedBackingChangedError } from './backends/remote/backing-changed-error.ts';
+export * from './qed/errors.ts';
+export type * from './protocol/types.ts';
+export type { CheckOptions, CheckReport, Extent, IoStats } from './engine/types.ts';
+export type { L2CacheStats } from './engine/l2-cache.ts';
 export * from './v86/index.ts';

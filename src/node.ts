@@ -1,11 +1,10 @@
-/** Node.js entry: the engine plus a file-system backend and a backing resolver for local paths. */
+/** qedisk for Node.js: the engine, plus a `SyncFile` over local files and a backing resolver for local paths. */
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { NodeFile } from './backends/node-file.ts';
 import type { BackingResolver } from './engine/types.ts';
 
 export * from './engine/index.ts';
 export { NodeFile, type NodeFileMode } from './backends/node-file.ts';
-export { MemoryFile } from './backends/memory-file.ts';
 
 /**
  * A backing resolver for images on the local file system: a relative backing name is resolved

@@ -4,6 +4,7 @@
  * clean after `IDLE_MARK_CLEAN_MS` without writes, and on close).
  */
 import type { OfflineProgress } from '../src/backends/remote/index.ts';
+import { toDiskInfo } from '../src/protocol/disk-info.ts';
 import type { DiskInfo, RemoteBaseStatus } from '../src/protocol/types.ts';
 import type { QedImage } from '../src/engine/qed-image.ts';
 import type { SyncFile } from '../src/engine/sync-file.ts';
@@ -100,7 +101,7 @@ export class DiskSession implements OpenDevice {
   }
 
   // The block requests of `OpenDevice`.
-  read(offset: number, length: number): Promise<Uint8Array> {
+  read(offset: number, length: number): Promise<Uint8Array<ArrayBuffer>> {
     return this.runEngine((image) => image.read(offset, length));
   }
 
@@ -118,22 +119,7 @@ export class DiskSession implements OpenDevice {
 
   /** Sizes, geometry, counters, the backing chain and the HTTP base's cache. */
   info(): Promise<DiskInfo> {
-    return this.run((image, chain) => {
-      const info = image.info();
-      return {
-        name: this.name,
-        virtualSize: info.virtualSize,
-        physicalSize: info.physicalSize,
-        clusterSize: info.clusterSize,
-        allocatedBytes: info.allocatedBytes,
-        needsCheck: info.needsCheck,
-        backingFile: info.backingFile,
-        io: info.io,
-        backingFormat: info.backingFormat,
-        chain: chain.levels(),
-        remoteBase: chain.remoteStatus(),
-      };
-    });
+    return this.run((image, chain) => toDiskInfo(this.name, image.info(), { chain: chain.levels(), remoteBase: chain.remoteStatus() }));
   }
 
   /**

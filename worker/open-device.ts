@@ -14,7 +14,7 @@ export interface OpenDevice {
   /** The backing name in the disk's header, or null. */
   readonly backingName: string | null;
   /** Reads `length` bytes at `offset` into a new buffer the caller owns. */
-  read(offset: number, length: number): Promise<Uint8Array>;
+  read(offset: number, length: number): Promise<Uint8Array<ArrayBuffer>>;
   /** Writes `data` at `offset`; `data` is not kept. */
   write(offset: number, data: Uint8Array): Promise<void>;
   /** Makes `[offset, offset + length)` read as zeros. */

@@ -5,11 +5,11 @@
  * when each milestone happened, in milliseconds since navigation started. The Node side reads
  * `window.guestBench`.
  */
-import { deleteDisk, openDisk } from '../../src/client/index.ts';
+import { deleteDisk, openDisk } from '../../src/index.ts';
 import type { Disk } from '../../src/protocol/types.ts';
 import { MemoryFile } from '../../src/backends/memory-file.ts';
 import { QedImage } from '../../src/engine/index.ts';
-import { localDisk } from '../../src/v86/local-disk.ts';
+import { localDisk } from '../../src/client/local-disk.ts';
 import { type GuestFile, guestFile } from '../../demo/guest-assets.ts';
 import { SerialLines } from '../../demo/serial-lines.ts';
 import { type RunningVm, startVm } from '../../demo/vm-runner.ts';

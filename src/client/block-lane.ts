@@ -40,7 +40,7 @@ export class BlockLane {
   }
 
   /** Reads `length` bytes at `offset` of disk `disk` (named `diskName`); the buffer is the caller's. */
-  read(diskName: string, disk: number, offset: number, length: number): Promise<Uint8Array> {
+  read(diskName: string, disk: number, offset: number, length: number): Promise<Uint8Array<ArrayBuffer>> {
     return this.#send(diskName, ['read', disk, offset, length], null, isBytes);
   }
 
@@ -112,8 +112,9 @@ export class BlockLane {
   }
 }
 
-function isBytes(value: unknown): value is Uint8Array {
-  return value instanceof Uint8Array;
+/** True for bytes the page owns: a `Uint8Array` over a plain (transferred, never shared) `ArrayBuffer`. */
+function isBytes(value: unknown): value is Uint8Array<ArrayBuffer> {
+  return value instanceof Uint8Array && value.buffer instanceof ArrayBuffer;
 }
 
 function isNothing(value: unknown): value is void {

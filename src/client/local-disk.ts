@@ -3,7 +3,8 @@
  * for pages that keep a scratch disk in memory; the OPFS disks of the page API come from
  * `openDisk`. Each call runs synchronously on the image, so requests finish in the order issued.
  */
-import type { Disk, DiskInfo } from '../protocol/types.ts';
+import { toDiskInfo } from '../protocol/disk-info.ts';
+import type { Disk } from '../protocol/types.ts';
 import type { QedImage } from '../engine/qed-image.ts';
 import type { CheckReport } from '../engine/types.ts';
 import { QedArgumentError, QedClosedError } from '../qed/errors.ts';
@@ -38,19 +39,7 @@ export function localDisk(image: QedImage, options: LocalDiskOptions = {}): Disk
     write: (offset, data) => run(() => image.write(offset, data)),
     writeZeroes: (offset, length) => run(() => image.writeZeroes(offset, length)),
     flush: () => run(() => image.flush()),
-    info: () => run((): DiskInfo => {
-      const info = image.info();
-      return {
-        name,
-        virtualSize: info.virtualSize,
-        physicalSize: info.physicalSize,
-        clusterSize: info.clusterSize,
-        allocatedBytes: info.allocatedBytes,
-        needsCheck: info.needsCheck,
-        backingFile: info.backingFile,
-        io: info.io,
-      };
-    }),
+    info: () => run(() => toDiskInfo(name, image.info())),
     check: (checkOptions): Promise<CheckReport> => run(() => image.check(checkOptions)),
     exportFile: () => run(() => {
       if (!options.contents) throw new QedArgumentError(`disk ${name} was made without its contents: nothing to export`);

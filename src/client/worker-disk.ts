@@ -23,7 +23,7 @@ export class WorkerDisk implements OpfsDisk {
     this.#id = opened.id;
   }
 
-  read(offset: number, length: number): Promise<Uint8Array> {
+  read(offset: number, length: number): Promise<Uint8Array<ArrayBuffer>> {
     if (this.#closed) return this.#closedError();
     return blockLane().read(this.name, this.#id, offset, length);
   }

@@ -109,7 +109,7 @@ export class QedImage implements BlockReader {
   }
 
   /** Reads `length` bytes at guest offset `offset` into a new buffer owned by the caller. */
-  read(offset: number, length: number): Uint8Array {
+  read(offset: number, length: number): Uint8Array<ArrayBuffer> {
     this.#assertRange(offset, length);
     const target = new Uint8Array(length);
     this.#read(target, offset);

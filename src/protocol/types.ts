@@ -197,7 +197,7 @@ export interface Disk {
   /** Virtual size in bytes (fixed while open). */
   readonly size: number;
   /** Reads `length` bytes at `offset`; the returned buffer belongs to the caller. */
-  read(offset: number, length: number): Promise<Uint8Array>;
+  read(offset: number, length: number): Promise<Uint8Array<ArrayBuffer>>;
   /**
    * Writes `data` at `offset`. `data` stays the caller's: its bytes are copied before this
    * returns, so the buffer may be reused at once. With `{ transfer: true }` its ArrayBuffer is

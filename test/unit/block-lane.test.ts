@@ -13,7 +13,7 @@ import { WorkerDisk } from '../../src/client/worker-disk.ts';
 import { QedImage } from '../../src/engine/qed-image.ts';
 import { QedArgumentError, QedClosedError, QedIoError, QedRangeError } from '../../src/qed/errors.ts';
 import type { Disk } from '../../src/protocol/types.ts';
-import { localDisk } from '../../src/v86/local-disk.ts';
+import { localDisk } from '../../src/client/local-disk.ts';
 import { serveBlockLane } from '../../worker/block-lane.ts';
 
 const DISK_ID = 7;

@@ -3,7 +3,7 @@ import { MemoryFile } from '../../src/backends/memory-file.ts';
 import type { Disk } from '../../src/protocol/types.ts';
 import { QedImage } from '../../src/engine/qed-image.ts';
 import { QedQuotaError } from '../../src/qed/errors.ts';
-import { localDisk } from '../../src/v86/local-disk.ts';
+import { localDisk } from '../../src/client/local-disk.ts';
 import { type V86Disk, type V86DiskFailure, toV86Disk } from '../../src/v86/v86-disk.ts';
 
 const MIB = 1024 * 1024;

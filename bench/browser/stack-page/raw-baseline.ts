@@ -57,7 +57,7 @@ export class RawBaseline implements OpenDevice {
     return new RawBaseline(name, size, file, folder, lock);
   }
 
-  async read(offset: number, length: number): Promise<Uint8Array> {
+  async read(offset: number, length: number): Promise<Uint8Array<ArrayBuffer>> {
     this.#checkRange(offset, length);
     const bytes = new Uint8Array(length);
     readFully(this.#file, bytes, offset);

@@ -19,7 +19,7 @@ const disks = startDiskWorker({
 
 /** Block requests by Comlink, one round trip each, on the open disk named `name`. */
 const comlinkPath = {
-  async read(name: string, offset: number, length: number): Promise<Uint8Array> {
+  async read(name: string, offset: number, length: number): Promise<Uint8Array<ArrayBuffer>> {
     const bytes = await disks.deviceNamed(name).read(offset, length);
     return Comlink.transfer(bytes, [bytes.buffer]);
   },

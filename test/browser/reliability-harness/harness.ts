@@ -4,7 +4,7 @@
  */
 import { clear, createStore } from 'idb-keyval';
 import { setQuotaLimitForTesting } from '../harness/test-worker-control.ts';
-import * as qedisk from '../../../src/client/index.ts';
+import * as qedisk from '../../../src/index.ts';
 import type { Disk } from '../../../src/protocol/types.ts';
 import type { CheckReport } from '../../../src/engine/types.ts';
 import { QedError } from '../../../src/qed/errors.ts';
