@@ -3,19 +3,8 @@
  * crossed the worker boundary. Errors cross as `{ name, message, stack }` only; `reviveError`
  * turns them back into the typed classes so the page can use `instanceof` as well as `name`.
  */
-import {
-  QedArgumentError,
-  QedBackingError,
-  QedClosedError,
-  QedCorruptionError,
-  QedError,
-  QedFormatError,
-  QedIoError,
-  QedQuotaError,
-  QedRangeError,
-  QedReadOnlyError,
-} from '../qed/errors.ts';
-import { QedBackingChangedError } from '../backends/remote/backing-changed-error.ts';
+import { QedError } from '../qed/errors.ts';
+import { MESSAGE_ERRORS } from './revivable-errors.ts';
 
 /** An error about one disk of the page API; `diskName` names it. */
 export abstract class DiskError extends QedError {
@@ -66,21 +55,6 @@ export class SnapshotNotFoundError extends DiskError {
     super(diskName, message);
   }
 }
-
-/** Error classes whose constructor takes only a message. */
-const MESSAGE_ERRORS: ReadonlyMap<string, new (message: string) => QedError> = new Map<string, new (message: string) => QedError>([
-  ['QedError', QedError],
-  ['QedFormatError', QedFormatError],
-  ['QedCorruptionError', QedCorruptionError],
-  ['QedRangeError', QedRangeError],
-  ['QedArgumentError', QedArgumentError],
-  ['QedReadOnlyError', QedReadOnlyError],
-  ['QedClosedError', QedClosedError],
-  ['QedBackingError', QedBackingError],
-  ['QedIoError', QedIoError],
-  ['QedQuotaError', QedQuotaError],
-  ['QedBackingChangedError', QedBackingChangedError],
-]);
 
 /** Error classes that also carry the disk name. */
 const DISK_ERRORS: ReadonlyMap<string, new (diskName: string, message?: string) => DiskError> = new Map<string, new (diskName: string, message?: string) => DiskError>([
