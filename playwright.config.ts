@@ -1,34 +1,71 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from '@playwright/test';
 
 /** Debian's Chromium by default; set QEDISK_CHROMIUM to use another build. */
-const executablePath = process.env['QEDISK_CHROMIUM'] ?? '/usr/bin/chromium';
-/** Fixed port: OPFS data belongs to the exact origin, port included. */
+const chromiumPath = process.env['QEDISK_CHROMIUM'] ?? '/usr/bin/chromium';
+/**
+ * Debian's Firefox ESR, started through a small BiDi proxy (test/browser/driver/firefox-bidi-shim.ts)
+ * that reads QEDISK_FIREFOX (default /usr/bin/firefox-esr) for the binary.
+ */
+const firefoxShim = fileURLToPath(new URL('./test/browser/driver/firefox-bidi-shim.sh', import.meta.url));
+/** Fixed port: OPFS data belongs to the exact origin, port included. Both browsers share the server (their profiles differ). */
 const port = Number(process.env['QEDISK_TEST_PORT'] ?? 4173);
+/** Workers for the whole run (files are spread over them; the tests of one file stay in order in one worker). */
+const workers = Number(process.env['QEDISK_TEST_WORKERS'] ?? 2);
 
 export default defineConfig({
   testDir: 'test/browser',
   testMatch: '**/*.spec.ts',
   timeout: 180_000,
-  workers: 1,
+  workers,
   fullyParallel: false,
   retries: 0,
   reporter: [['list']],
   use: {
     baseURL: `http://127.0.0.1:${port}`,
     headless: true,
-    launchOptions: {
-      executablePath,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    },
   },
+  projects: [
+    {
+      name: 'chromium',
+      testIgnore: 'webkit/**',
+      use: {
+        browserName: 'chromium',
+        launchOptions: {
+          executablePath: chromiumPath,
+          args: [
+            '--no-sandbox',
+            '--disable-gpu',
+            '--disable-quic',
+            '--no-first-run',
+            '--disable-background-networking',
+            '--disable-component-update',
+            '--disable-sync',
+          ],
+        },
+      },
+    },
+    {
+      name: 'firefox',
+      testIgnore: 'webkit/**',
+      use: {
+        browserName: 'firefox',
+        channel: 'moz-firefox',
+        launchOptions: {
+          executablePath: firefoxShim,
+          firefoxUserPrefs: {
+            // One content process per site, so a test can end "the" process of its pages (driver/content-process.ts).
+            'dom.ipc.processCount.webIsolated': 1,
+          },
+        },
+      },
+    },
+    {
+      // WebKitGTK's MiniBrowser under Xvfb, driven through test/browser/webkit/ (not a Playwright browser).
+      name: 'webkit',
+      testMatch: 'webkit/**/*.spec.ts',
+    },
+  ],
   webServer: {
     command: `npx vite --port ${port} --strictPort --host 127.0.0.1`,
     url: `http://127.0.0.1:${port}/`,

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Download, expect, test } from '@playwright/test';
+import { type Download, expect, test } from './driver/index.ts';
 import { baseBytes } from './harness/base-model.ts';
 import { applyToModel, firstDifference, generateOps } from './harness/model-ops.ts';
 import { openHarness } from './harness/pages.ts';

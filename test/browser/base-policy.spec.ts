@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test } from '@playwright/test';
+import { expect, test } from './driver/index.ts';
 import { removeFixture, routeRangeServer, writeFixture } from './harness/base-fixtures.ts';
 import { baseBytes } from './harness/base-model.ts';
 import { openHarness } from './harness/pages.ts';

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './driver/index.ts';
 import { removeFixture, writeFixture } from './harness/base-fixtures.ts';
 import { baseBytes } from './harness/base-model.ts';
 import { openHarness } from './harness/pages.ts';

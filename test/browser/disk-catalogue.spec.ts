@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './driver/index.ts';
 import { openHarness } from './harness/pages.ts';
 
 test.describe('the disk catalogue and lifecycle', () => {

@@ -2,27 +2,15 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test } from '@playwright/test';
+import { expect, test } from './driver/index.ts';
+import { MODEL_DISK as DISK, MODEL_OP_COUNT as OP_COUNT, MODEL_SEED as SEED } from './harness/model-disk.ts';
 import { buildModel, firstDifference, generateOps } from './harness/model-ops.ts';
 import { openHarness } from './harness/pages.ts';
-
-/** 16 MiB with 4 KiB clusters and 2-cluster tables: each L2 table covers 4 MiB, so requests cross tables. */
-const DISK = { name: 'model', size: 16 * 1024 * 1024, clusterSize: 4096, tableSize: 2 };
-const SEED = 20240611;
-const OP_COUNT = 400;
 
 test.describe('Disk against a byte-array model', () => {
   test('matches the model through page, worker, engine and OPFS, across a reload, and exports a file qemu-img accepts', async ({ page }) => {
     await openHarness(page);
-    const mismatches = await page.evaluate(
-      async ({ disk: spec, seed, count }) => {
-        const { qedisk, model, resetStorage, runOps } = window.harness;
-        await resetStorage();
-        const disk = await qedisk.openDisk(spec.name, { create: { size: spec.size, clusterSize: spec.clusterSize, tableSize: spec.tableSize } });
-        return runOps(disk, new Uint8Array(spec.size), model.generateOps(seed, spec.size, count));
-      },
-      { disk: DISK, seed: SEED, count: OP_COUNT },
-    );
+    const mismatches = await page.evaluate(({ disk, seed, count }) => window.harness.runModelOnNewDisk(disk, seed, count), { disk: DISK, seed: SEED, count: OP_COUNT });
     expect(mismatches).toEqual([]);
 
     // Reload without closing the disk: the new page waits for the old page's lock and handle.

@@ -1,4 +1,4 @@
-import { type Page, expect, test } from '@playwright/test';
+import { type Page, expect, test } from './driver/index.ts';
 import type { StorageSnapshot } from './reliability-harness/harness.ts';
 import { openReliabilityPage } from './reliability-harness/pages.ts';
 

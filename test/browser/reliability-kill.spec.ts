@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BrowserContext, type Page, expect, test } from '@playwright/test';
+import { type BrowserContext, type Page, expect, test } from './driver/index.ts';
 import { type KillPoint, type KillResult, STREAM_END, runKillPoint } from './reliability-harness/kill-run.ts';
 import { StreamReports, freshHarnessPage, openReliabilityPage } from './reliability-harness/pages.ts';
 import { STREAM_DISK } from './reliability-harness/stream.ts';
@@ -44,27 +44,26 @@ async function closeTab(page: Page): Promise<Page> {
   return freshHarnessPage(page);
 }
 
-/** Crashes the tab's renderer, which runs the page and its disk worker, and opens a fresh tab. */
-async function crashRenderer(page: Page): Promise<Page> {
-  const session = await page.context().newCDPSession(page);
-  const crashed = page.waitForEvent('crash');
-  session.send('Page.crash').catch(() => undefined); // never answers: the renderer is gone
-  await crashed;
-  await page.close();
-  return freshHarnessPage(page);
+/** Crashes the tab's renderer (Firefox: its content process), which runs the page and its disk worker, and opens a fresh tab. */
+function crashRenderer(crashPage: (page: Page) => Promise<void>): (page: Page) => Promise<Page> {
+  return async (page) => {
+    await crashPage(page);
+    return freshHarnessPage(page);
+  };
 }
 
 test.describe('a disk whose tab dies in the middle of a stream of writes', () => {
-  test('reopens clean with every completed write, after tabs are closed and renderers crash', async ({ page, context }) => {
+  test('reopens clean with every completed write, after tabs are closed and renderers crash', async ({ page, context, crashPage }) => {
+    const crash = crashRenderer(crashPage);
     const reports = new StreamReports();
     await reports.attach(context);
     await openReliabilityPage(page);
     await page.evaluate(() => window.reliability.resetStorage());
     const points: Array<{ point: KillPoint; kill: (page: Page) => Promise<Page>; label: string }> = [
       { point: { seed: 11, timing: { settled: 40 } }, kill: closeTab, label: 'tab closed after 40 ops' },
-      { point: { seed: 12, timing: { settled: 150 } }, kill: crashRenderer, label: 'renderer crashed after 150 ops' },
+      { point: { seed: 12, timing: { settled: 150 } }, kill: crash, label: 'renderer crashed after 150 ops' },
       { point: { seed: 13, timing: { burst: 300 } }, kill: closeTab, label: 'tab closed right after sending 300 ops at once' },
-      { point: { seed: 14, timing: { settled: 400 } }, kill: crashRenderer, label: 'renderer crashed after 400 ops' },
+      { point: { seed: 14, timing: { settled: 400 } }, kill: crash, label: 'renderer crashed after 400 ops' },
       { point: { seed: 15, timing: { settled: 700 } }, kill: closeTab, label: 'tab closed after 700 ops' },
     ];
     let current = page;
@@ -77,11 +76,11 @@ test.describe('a disk whose tab dies in the middle of a stream of writes', () =>
     }
   });
 
-  test('reopens clean with every completed write after the browser closes mid-stream (persistent profile)', async ({ playwright, launchOptions, baseURL }) => {
+  test('reopens clean with every completed write after the browser closes mid-stream (persistent profile)', async ({ launchPersistent }) => {
     const profile = mkdtempSync(join(tmpdir(), 'qedisk-profile-'));
     const reports = new StreamReports();
     const launch = async (): Promise<{ context: BrowserContext; page: Page }> => {
-      const context = await playwright.chromium.launchPersistentContext(profile, { ...launchOptions, baseURL });
+      const context = await launchPersistent(profile);
       await reports.attach(context);
       const page = context.pages()[0] ?? (await context.newPage());
       await openReliabilityPage(page);

@@ -1,4 +1,4 @@
-import { type Page, expect, test } from '@playwright/test';
+import { type Page, expect, test } from './driver/index.ts';
 import { type KillPoint, STREAM_END, runKillPoint } from './reliability-harness/kill-run.ts';
 import { RELIABILITY_PATH, StreamReports, openReliabilityPage } from './reliability-harness/pages.ts';
 import { STREAM_DISK } from './reliability-harness/stream.ts';

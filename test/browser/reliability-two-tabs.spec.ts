@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './driver/index.ts';
 import { StreamReports, decodeBase64, freshHarnessPage, openReliabilityPage } from './reliability-harness/pages.ts';
 import { STREAM_DISK, streamModel } from './reliability-harness/stream.ts';
 

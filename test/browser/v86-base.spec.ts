@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BrowserContext, type Page, expect, test } from '@playwright/test';
+import { type BrowserContext, type Page, expect, test } from './driver/index.ts';
 import { ensureGuestAssets, openDemo, reloadDemo, runInGuest, serialText, startGuest, stopGuest, waitForSerial, waitUntilIdle } from './v86-harness/demo-page.ts';
 
 /** A cold Linux boot to the shell takes 35-55 s in headless Chromium here; the machine is shared. */
@@ -123,9 +123,9 @@ test.describe('v86 boots from the shared base with an OPFS overlay, online and o
     expect(await inGuest(page, 'cat /mnt/f', 'DONE-READ')).toMatch(new RegExp(`^${kept}$`, 'm'));
   });
 
-  test('loads from the service worker with the network off and boots cold from OPFS, reading the file and the base', async () => {
+  test('loads from the service worker with the network off and boots cold from OPFS, reading the file and the base', async ({ setOffline }) => {
     test.setTimeout(BOOT_TIMEOUT_MS + 5 * COMMAND_TIMEOUT_MS);
-    await context.setOffline(true);
+    await setOffline(context, true);
     try {
       // The network is really off, for the service worker too: an uncached URL fails.
       const uncached = await page.evaluate(() => fetch(`/demo/assets/guest/sha256sums.txt?offline-probe=${Math.random()}`).then(() => 'answered', () => 'failed'));
@@ -142,7 +142,7 @@ test.describe('v86 boots from the shared base with an OPFS overlay, online and o
       expect(Number(await baseFact(page, 'base-fetched'))).toBe(0);
       await expect(page.locator('#status')).not.toHaveClass(/error/);
     } finally {
-      await context.setOffline(false);
+      await setOffline(context, false);
     }
   });
 

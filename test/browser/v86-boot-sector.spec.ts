@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './driver/index.ts';
 import { createDisk, ensureGuestAssets, openDemo, reloadDemo, serialText, startGuest, waitForSerial } from './v86-harness/demo-page.ts';
 
 /** Generous: the boot sector runs in about a second, but the machine is shared. */

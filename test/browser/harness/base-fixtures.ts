@@ -5,14 +5,20 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BrowserContext } from '@playwright/test';
+import type { BrowserContext } from '../driver/index.ts';
+
+/**
+ * Subfolder of this Playwright worker: workers running at the same time (the same spec in
+ * Chromium and in Firefox, say) must not replace each other's fixtures mid-test.
+ */
+const WORKER_FOLDER = `w${process.env['TEST_PARALLEL_INDEX'] ?? '0'}`;
 
 /** The folder the fixtures are written to. */
-export const FIXTURE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
+export const FIXTURE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', WORKER_FOLDER);
 
 /** URL path (on the dev server) of fixture `name`. */
 export function fixturePath(name: string): string {
-  return `/test/browser/fixtures/${name}`;
+  return `/test/browser/fixtures/${WORKER_FOLDER}/${name}`;
 }
 
 /** Writes fixture `name` with `bytes` (replacing it: a new modification time, so a new ETag) and returns its URL path. */

@@ -8,6 +8,7 @@ import { setQuotaLimitForTesting } from './test-worker-control.ts';
 import * as qedisk from '../../../src/index.ts';
 import { baseBytes } from './base-model.ts';
 import type { contractWorkerApi } from './contract-worker.ts';
+import type { ModelDiskSpec } from './model-disk.ts';
 import * as model from './model-ops.ts';
 
 /** What a failed call looked like on the page. */
@@ -81,6 +82,16 @@ async function runOps(disk: qedisk.Disk, expected: Uint8Array, ops: readonly mod
   return mismatches;
 }
 
+/**
+ * Empties OPFS, creates disk `spec` and runs the seeded workload of `count` requests on it
+ * against the model; resolves with the reads that did not match. The disk stays open.
+ */
+async function runModelOnNewDisk(spec: ModelDiskSpec, seed: number, count: number): Promise<string[]> {
+  await resetStorage();
+  const disk = await qedisk.openDisk(spec.name, { create: { size: spec.size, clusterSize: spec.clusterSize, tableSize: spec.tableSize } });
+  return runOps(disk, new Uint8Array(spec.size), model.generateOps(seed, spec.size, count));
+}
+
 /** Reads the whole disk in 1 MiB steps; resolves with the first offset that differs from `expected`, or -1. */
 async function compareWholeDisk(disk: qedisk.Disk, expected: Uint8Array): Promise<number> {
   const step = 1024 * 1024;
@@ -121,7 +132,7 @@ function kept(name: string): qedisk.Disk {
 }
 
 /** Everything the specs reach through `window.harness`. */
-const harness = { qedisk, model, baseBytes, setQuotaLimitForTesting, resetStorage, errorOf, runContract, runOps, compareWholeDisk, download, fromBase64, disks, kept };
+const harness = { qedisk, model, baseBytes, setQuotaLimitForTesting, resetStorage, errorOf, runContract, runOps, runModelOnNewDisk, compareWholeDisk, download, fromBase64, disks, kept };
 
 /** The type of `window.harness`. */
 export type Harness = typeof harness;

@@ -1,5 +1,5 @@
 /** Node-side helpers for the specs: opening the harness page. */
-import type { Page } from '@playwright/test';
+import type { Page } from '../driver/index.ts';
 
 /** Path of the harness page on the Vite dev server. */
 export const HARNESS_PATH = '/test/browser/harness/index.html';

@@ -3,7 +3,7 @@
  * the page (however the spec says) in the middle, reopens the disk in a fresh page and judges
  * what it reads against what the Node side heard completed.
  */
-import type { Page } from '@playwright/test';
+import type { Page } from '../driver/index.ts';
 import type { Inspection } from './harness.ts';
 import { type StreamKnowledge, type Verdict, judgeRecovered, qemuCheck } from './oracle.ts';
 import { type StreamReports, decodeBase64 } from './pages.ts';

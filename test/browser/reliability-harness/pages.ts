@@ -3,7 +3,7 @@
  * page reports about its request streams (so the test knows which writes and flushes completed
  * before it killed the page).
  */
-import type { BrowserContext, Page } from '@playwright/test';
+import type { BrowserContext, Page } from '../driver/index.ts';
 import type { StreamEvent } from './streams.ts';
 
 /** Path of the reliability harness page on the Vite dev server. */

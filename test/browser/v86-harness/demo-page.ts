@@ -3,17 +3,22 @@
  * (`index.html`) as a person would: create a disk, pick a guest, start it, read the serial console.
  */
 import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Page, expect } from '@playwright/test';
+import { type Page, expect } from '../driver/index.ts';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 /** How long a page operation (open, create, export, start) may take on a busy machine. */
 const PAGE_STEP_TIMEOUT_MS = 60_000;
 
-/** Builds the guest files with `scripts/ensure-guest-assets.mjs --strict` unless they are there (throws if it cannot). */
+/**
+ * Builds the guest files with `scripts/ensure-guest-assets.mjs --strict` unless they are there (throws if it cannot).
+ * Under `flock`: Playwright workers running in parallel (one per browser, say) would otherwise build into the same folder at once.
+ */
 export function ensureGuestAssets(): void {
-  execFileSync(process.execPath, [join(repoRoot, 'scripts', 'ensure-guest-assets.mjs'), '--strict'], {
+  const lock = join(tmpdir(), 'qedisk-guest-assets.lock');
+  execFileSync('flock', [lock, process.execPath, join(repoRoot, 'scripts', 'ensure-guest-assets.mjs'), '--strict'], {
     stdio: 'inherit',
     timeout: 300_000,
   });
@@ -39,8 +44,16 @@ export async function reloadDemo(page: Page): Promise<void> {
   await waitUntilIdle(page);
 }
 
-/** Waits until no page operation runs (the Create button is enabled again) and fails on an error status. */
+/** The status text of `index.html` before `demo/main.ts` has run. */
+const STATUS_BEFORE_START = 'Loading…';
+
+/**
+ * Waits until the page's script has started and no page operation runs (the Create button is
+ * enabled again), and fails on an error status. The button alone does not tell: Firefox gives
+ * form controls back the disabled state they had before a reload until the script sets it.
+ */
 export async function waitUntilIdle(page: Page): Promise<void> {
+  await expect(page.locator('#status')).not.toHaveText(STATUS_BEFORE_START, { timeout: PAGE_STEP_TIMEOUT_MS });
   await expect(page.locator('#create-button')).toBeEnabled({ timeout: PAGE_STEP_TIMEOUT_MS });
   await expect(page.locator('#status')).not.toHaveClass(/error/);
 }
