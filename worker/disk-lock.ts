@@ -43,7 +43,12 @@ export async function acquireDiskLock(name: string): Promise<DiskLock> {
   if (shared.has(name)) throw new DiskBusyError(name, `disk "${name}" is the base of a disk open in this page`);
   claimed.add(name);
   try {
-    return heldLock(name, await waitForLock(name, 'exclusive'));
+    const release = await waitForLock(name, 'exclusive');
+    return announcedLock(name, () => {
+      stopHolding(name);
+      claimed.delete(name);
+      release();
+    });
   } catch (error) {
     claimed.delete(name);
     throw error;
@@ -75,19 +80,12 @@ export async function acquireSharedDiskLock(name: string): Promise<DiskLock> {
     taken.count--;
     throw error;
   }
-  announceHolding(name);
-  let released = false;
-  return {
-    name,
-    release() {
-      if (released) return;
-      released = true;
-      if (--taken.count > 0) return;
-      if (shared.get(name) === taken) shared.delete(name);
-      stopHolding(name);
-      taken.ready.then((release) => release(), () => undefined);
-    },
-  };
+  return announcedLock(name, () => {
+    if (--taken.count > 0) return;
+    if (shared.get(name) === taken) shared.delete(name);
+    stopHolding(name);
+    taken.ready.then((release) => release(), () => undefined);
+  });
 }
 
 /** Requests disk `name`'s Web Lock in `mode`, retrying as `acquireDiskLock` describes; resolves with its release. */
@@ -112,8 +110,8 @@ async function waitForLock(name: string, mode: LockMode): Promise<() => void> {
   }
 }
 
-/** Wraps an acquired lock. */
-function heldLock(name: string, release: () => void): DiskLock {
+/** A held lock on disk `name`, announced to other tabs; its first `release` runs `letGo`, later ones nothing. */
+function announcedLock(name: string, letGo: () => void): DiskLock {
   announceHolding(name);
   let released = false;
   return {
@@ -121,9 +119,7 @@ function heldLock(name: string, release: () => void): DiskLock {
     release() {
       if (released) return;
       released = true;
-      stopHolding(name);
-      claimed.delete(name);
-      release();
+      letGo();
     },
   };
 }

@@ -24,7 +24,11 @@ import { writeRange, writeZeroData, zeroClusters } from './write-path.ts';
 /** Default limit on backing chain depth. */
 const DEFAULT_MAX_BACKING_DEPTH = 64;
 
-/** A QED image opened over a `SyncFile`. Synchronous; one caller at a time. */
+/**
+ * A QED image opened over a `SyncFile`. Synchronous; one caller at a time. Reads have no side
+ * effects and every request may be run again from its start after a `BackingDataPendingError`
+ * (see `write-path.ts`): the worker relies on that for HTTP bases.
+ */
 export class QedImage implements BlockReader {
   readonly #state: ImageState;
   readonly #readOnly: boolean;

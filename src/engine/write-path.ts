@@ -2,6 +2,12 @@
  * Writing guest bytes. Allocated clusters are written in place; each run of unallocated or zero
  * clusters gets one contiguous extent at the end of the file, filled and referenced in QEMU's
  * order (data, a flush when there is a backing image, then the table update).
+ *
+ * Every request is restartable: when it throws `BackingDataPendingError` (an HTTP base lacks the
+ * bytes a copy-on-write fill needs), the worker fetches them and runs the whole request again.
+ * That is safe because each allocation reads its fills before it changes anything, and what a
+ * request finished before the error (earlier table chunks) is done again the same way: the same
+ * bytes written in place.
  */
 import { L2_ENTRY_UNALLOCATED, L2_ENTRY_ZERO } from '../qed/constants.ts';
 import { l2IndexOf } from '../qed/geometry.ts';
@@ -104,13 +110,20 @@ function allocateAndWrite(state: ImageState, l1Index: number, table: Table | nul
   const extentBytes = count * cs;
   const headBytes = start - clusterStart;
   const tailBytes = extentBytes - headBytes - piece.byteLength;
-  // Gather the fills first: a backing read that fails leaves nothing changed.
+  // Restartable: every backing read (the only source of BackingDataPendingError) happens here,
+  // before this allocation changes anything, so a request can be run again from its start.
   const assemble = extentBytes <= ASSEMBLE_LIMIT_BYTES && extentBytes !== piece.byteLength;
   const buffer = state.scratch(assemble ? extentBytes : headBytes + tailBytes);
   const head = buffer.subarray(0, headBytes);
   const tail = assemble ? buffer.subarray(extentBytes - tailBytes) : buffer.subarray(headBytes, headBytes + tailBytes);
   if (headBytes > 0) fillAsBefore(state, table, index, head, clusterStart);
   if (tailBytes > 0) fillAsBefore(state, table, index + count - 1, tail, start + piece.byteLength);
+  // Without a backing file the table update below may reach the disk before the data (there is
+  // no flush between them). A crash then leaves entries naming clusters that were never written:
+  // they read as zeros, as the unallocated clusters did, so no guest data is wrong, but the image
+  // is inconsistent; the need-check bit, on disk before any such update, makes the next
+  // read-write open repair it. With a backing file that order is not allowed at all (see the flush
+  // below), so the bit is not needed there, as in QEMU.
   if (!state.backing) state.ensureNeedCheck();
   const extent = state.reserve(count);
   try {
@@ -126,6 +139,9 @@ function allocateAndWrite(state: ImageState, l1Index: number, table: Table | nul
     state.fileEnd = extent; // nothing references the extent yet: give it back
     throw error;
   }
+  // With a backing file, an entry that reached the disk before its data would show zeros where the
+  // guest saw backing data before: the data (with its copied-in head and tail) is made durable
+  // first, then the table is updated.
   if (state.backing) state.flushFile();
   const replaced = countReferences(table, index, count);
   const updated = state.setEntries(l1Index, table, index, count, extent, cs);

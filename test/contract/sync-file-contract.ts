@@ -1,7 +1,9 @@
 /**
  * The `SyncFile` contract: one list of cases that every storage backend must pass. Framework
  * free (each case throws on failure), so Vitest runs it against the Node backends and a browser
- * worker runs it against OPFS.
+ * worker runs it against OPFS. The read cases are also a contract of their own
+ * (`syncFileReadContract`) over a file that already holds `READ_CONTRACT_CONTENT`, for read-only
+ * backends such as the HTTP range cache; writable backends run them after writing that content.
  */
 import type { SyncFile } from '../../src/engine/sync-file.ts';
 
@@ -35,7 +37,68 @@ function same(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-/** Every case of the contract. */
+/** The bytes a file holds when a read case checks it (not a multiple of any chunk or sector size). */
+export const READ_CONTRACT_CONTENT: Uint8Array = pattern(70_001, 11);
+
+/** One named read case, checking a file that holds exactly `READ_CONTRACT_CONTENT`. */
+export interface ReadContractCase {
+  /** Sentence describing the behaviour. */
+  name: string;
+  /** Checks the file; throws on failure. */
+  check(file: SyncFile): void;
+}
+
+/** The cases a read-only backend must pass. */
+export const syncFileReadContract: readonly ReadContractCase[] = [
+  {
+    name: 'reports the length of what it holds',
+    check(file) {
+      expect(file.getSize() === READ_CONTRACT_CONTENT.byteLength, `size ${file.getSize()} is not ${READ_CONTRACT_CONTENT.byteLength}`);
+    },
+  },
+  {
+    name: 'reads what it holds at any offset and length',
+    check(file) {
+      for (const [at, length] of [[0, 1], [1, 4096], [4095, 8193], [65_000, 5001], [0, READ_CONTRACT_CONTENT.byteLength]] as const) {
+        const back = new Uint8Array(length);
+        expect(file.read(back, { at }) === length, `read of ${length} bytes at ${at} did not report the full length`);
+        expect(same(back, READ_CONTRACT_CONTENT.subarray(at, at + length)), `bytes read at ${at} differ`);
+      }
+    },
+  },
+  {
+    name: 'returns a short count reading across the end and 0 at or past it, leaving the rest of the buffer alone',
+    check(file) {
+      const size = READ_CONTRACT_CONTENT.byteLength;
+      const buffer = new Uint8Array(64).fill(0xee);
+      expect(file.read(buffer, { at: size - 20 }) === 20, 'a read across the end did not return the bytes left');
+      expect(same(buffer.subarray(0, 20), READ_CONTRACT_CONTENT.subarray(size - 20)), 'the bytes before the end differ');
+      expect(buffer.subarray(20).every((byte) => byte === 0xee), 'a short read wrote past the bytes it returned');
+      expect(file.read(buffer, { at: size }) === 0, 'a read at the end returned bytes');
+      expect(file.read(buffer, { at: size + 12_345 }) === 0, 'a read past the end returned bytes');
+    },
+  },
+  {
+    name: 'reads into subarrays of larger buffers without touching the rest',
+    check(file) {
+      const target = new Uint8Array(1000).fill(0xaa);
+      expect(file.read(target.subarray(500, 700), { at: 100 }) === 200, 'a read into a subarray did not report its length');
+      expect(same(target.subarray(500, 700), READ_CONTRACT_CONTENT.subarray(100, 300)), 'bytes read into a subarray differ');
+      expect(target[499] === 0xaa && target[700] === 0xaa, 'a read into a subarray touched bytes around it');
+    },
+  },
+];
+
+/** The read cases as cases of a writable backend: write the content, then check. */
+const readCasesOnWrittenFile: readonly ContractCase[] = syncFileReadContract.map((readCase) => ({
+  name: readCase.name,
+  run(file: SyncFile): void {
+    expect(file.write(READ_CONTRACT_CONTENT, { at: 0 }) === READ_CONTRACT_CONTENT.byteLength, 'writing the read cases\' content fell short');
+    readCase.check(file);
+  },
+}));
+
+/** Every case of the contract, for writable backends (each read case writes `READ_CONTRACT_CONTENT` first). */
 export const syncFileContract: readonly ContractCase[] = [
   {
     name: 'starts empty',
@@ -135,6 +198,7 @@ export const syncFileContract: readonly ContractCase[] = [
       expect(same(back, data), 'bytes past 4 GiB differ');
     },
   },
+  ...readCasesOnWrittenFile,
 ];
 
 /** Cases that need sparse storage (skipped for in-memory backends). */

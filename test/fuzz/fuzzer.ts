@@ -1,5 +1,5 @@
 /** Runs many fuzz cases over the seed images and tallies the outcomes. */
-import { prng } from '../reliability/workload.ts';
+import { seededFloats } from '../support/mulberry32.ts';
 import { runCase } from './fuzz-case.ts';
 import { mutate } from './mutate.ts';
 import type { SeedImage } from './seeds.ts';
@@ -18,7 +18,7 @@ export function fuzz(seeds: SeedImage[], count: number, seed: number): FuzzTotal
   const totals: FuzzTotals = { cases: 0, opened: 0, rejected: 0, slowestMs: 0 };
   for (let i = 0; i < count; i++) {
     const caseSeed = seed * 1_000_003 + i;
-    const random = prng(caseSeed);
+    const random = seededFloats(caseSeed);
     const source = seeds[i % seeds.length]!;
     const { bytes, what } = mutate(source.bytes, random);
     const start = performance.now();

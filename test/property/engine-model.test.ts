@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MemoryFile } from '../../src/backends/memory-file.ts';
 import { QedImage } from '../../src/engine/qed-image.ts';
+import type { BackingSpec } from '../../src/engine/types.ts';
 import { memoryResolver, pattern } from '../support/images.ts';
 import { ModelledDisk, type Operation } from './model.ts';
 
@@ -31,6 +32,37 @@ const operation: fc.Arbitrary<Operation> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ kind: 'flush' as const }) },
 );
 
+/** A base image's files and what its virtual disk reads as. */
+interface Base {
+  files: Record<string, MemoryFile>;
+  name: string;
+  format: 'raw' | 'qed';
+}
+
+/**
+ * The base under an overlay of `size` bytes, shorter than the overlay (reads past its end must
+ * come back as zeros): `raw`, a raw file; `qed`, a standalone QED image (no backing file of its
+ * own) with data, zero clusters and holes; `chain`, a QED image over a raw file.
+ */
+function makeBase(size: number, backing: Exclude<BackingKind, 'none'>): Base {
+  const baseSize = Math.floor((size * 2) / 3 / 512) * 512;
+  if (backing === 'raw') return { files: { 'base.raw': new MemoryFile(pattern(baseSize + 100, 99)) }, name: 'base.raw', format: 'raw' };
+  const files: Record<string, MemoryFile> = {};
+  let below: BackingSpec | undefined;
+  if (backing === 'chain') {
+    files['base.raw'] = new MemoryFile(pattern(baseSize + 100, 99));
+    below = { name: 'base.raw', format: 'raw' };
+  }
+  const qedFile = new MemoryFile();
+  const qed = QedImage.create(qedFile, { size: baseSize, clusterSize: 64 * KIB, ...(below ? { backing: below } : {}), resolveBacking: memoryResolver(files) });
+  qed.write(0, pattern(Math.floor(baseSize / 4), 98));
+  qed.write(Math.floor(size / 3), pattern(200 * KIB, 7));
+  qed.writeZeroes(0, 128 * KIB);
+  qed.close();
+  files['base.qed'] = qedFile;
+  return { files, name: 'base.qed', format: 'qed' };
+}
+
 /** Builds a disk with the requested backing arrangement. */
 function makeDisk(geometry: (typeof geometries)[number], backing: BackingKind): ModelledDisk {
   const { clusterSize, tableSize, size } = geometry;
@@ -38,30 +70,14 @@ function makeDisk(geometry: (typeof geometries)[number], backing: BackingKind): 
     const file = new MemoryFile();
     return new ModelledDisk(file, QedImage.create(file, { size, clusterSize, tableSize }), null, undefined);
   }
-  // The base is shorter than the overlay, so reads past its end must come back as zeros.
-  const baseBytes = pattern(Math.floor((size * 2) / 3 / 512) * 512 + 100, 99);
-  const files: Record<string, MemoryFile> = { 'base.raw': new MemoryFile(baseBytes) };
-  let name = 'base.raw';
-  let format: 'raw' | 'qed' = 'raw';
-  if (backing === 'qed' || backing === 'chain') {
-    const middleFile = new MemoryFile();
-    const middle = QedImage.create(middleFile, { size, clusterSize: 64 * KIB, backing: { name, format }, resolveBacking: memoryResolver(files) });
-    middle.write(Math.floor(size / 3), pattern(200 * KIB, 7));
-    middle.writeZeroes(0, 128 * KIB);
-    middle.close();
-    files['middle.qed'] = middleFile;
-    name = 'middle.qed';
-    format = 'qed';
-  }
+  const { files, name, format } = makeBase(size, backing);
   const resolver = memoryResolver(files);
-  let visible = baseBytes;
-  if (format === 'qed') {
-    const reference = QedImage.open(new MemoryFile(files[name]!.snapshot()), { readOnly: true, resolveBacking: resolver });
-    visible = reference.read(0, Math.min(reference.size, size));
-    reference.close();
-  }
+  // What the base shows, read independently of the overlay under test.
+  const reference = format === 'raw' ? null : QedImage.open(new MemoryFile(files[name]!.snapshot()), { readOnly: true, resolveBacking: resolver });
+  const visible = reference ? reference.read(0, Math.min(reference.size, size)) : files[name]!.snapshot();
+  reference?.close();
   const file = new MemoryFile();
-  const image = QedImage.create(file, { size, clusterSize, tableSize, backing: { name, format: format === 'qed' ? 'qed' : 'raw' }, resolveBacking: resolver });
+  const image = QedImage.create(file, { size, clusterSize, tableSize, backing: { name, format }, resolveBacking: resolver });
   return new ModelledDisk(file, image, visible, resolver);
 }
 
@@ -85,12 +101,13 @@ describe('QedImage against a byte-array model', () => {
     }
   }
 
-  it('matches the model through a two-level backing chain', () => {
+  it('matches the model through a two-level backing chain (QED over raw under the overlay)', () => {
     fc.assert(
       fc.property(fc.array(operation, { minLength: 1, maxLength: 25 }), (operations) => {
         const disk = makeDisk(geometries[0], 'chain');
         for (const op of operations) disk.apply(op);
         disk.verifyAll();
+        expect(disk.image.check()).toMatchObject({ corruptions: 0, leaks: 0 });
         disk.image.close();
       }),
       { numRuns: 25 },

@@ -8,7 +8,8 @@ import { QedImage } from '../../src/engine/qed-image.ts';
 import type { BackingResolver } from '../../src/engine/types.ts';
 import { CrashFile, type CrashOutcome, SimulatedCrash } from '../support/crash-file.ts';
 import { memoryResolver, pattern } from '../support/images.ts';
-import { CrashOracle, applyOp, makeWorkload, prng } from './workload.ts';
+import { seededFloats } from '../support/mulberry32.ts';
+import { CrashOracle, applyOp, makeWorkload } from './workload.ts';
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
@@ -23,7 +24,7 @@ function outcomes(seed: number): Array<{ name: string; outcome: CrashOutcome }> 
     { name: 'only the last write is lost', outcome: { lands: (i: number, n: number) => i < n - 1, keepSector: () => true } },
   ];
   for (let variant = 0; variant < 3; variant++) {
-    const random = prng(seed * 31 + variant);
+    const random = seededFloats(seed * 31 + variant);
     const landing = new Map<number, boolean>();
     const sectors = new Map<string, boolean>();
     list.push({
@@ -69,7 +70,7 @@ function sweep(seed: number, backing: boolean, qemuSample: number): SweepResult 
   const totalWrites = dryRun.writes;
 
   const result: SweepResult = { crashPoints: 0, images: 0, qemuChecked: 0 };
-  const random = prng(seed + 7);
+  const random = seededFloats(seed + 7);
   for (let crashAt = 1; crashAt <= totalWrites; crashAt++) {
     const file = new CrashFile(initial);
     file.crashAfter = crashAt;

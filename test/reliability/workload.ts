@@ -1,17 +1,7 @@
 /** Seeded random guest workloads for the crash sweeps, with the bookkeeping to judge the result. */
 import type { QedImage } from '../../src/engine/qed-image.ts';
 import { pattern } from '../support/images.ts';
-
-/** A tiny seeded PRNG (xorshift32), so every sweep is reproducible from its seed. */
-export function prng(seed: number): () => number {
-  let x = seed >>> 0 || 0x9e3779b9;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 0x100000000;
-  };
-}
+import { seededFloats } from '../support/mulberry32.ts';
 
 /** One guest operation. */
 export type GuestOp =
@@ -23,7 +13,7 @@ export type GuestOp =
 
 /** Makes `count` operations on a disk of `size` bytes with `clusterSize` clusters. */
 export function makeWorkload(seed: number, count: number, size: number, clusterSize: number): GuestOp[] {
-  const random = prng(seed);
+  const random = seededFloats(seed);
   const ops: GuestOp[] = [];
   for (let i = 0; i < count; i++) {
     const roll = random();

@@ -1,9 +1,12 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { MemoryFile } from '../../src/backends/memory-file.ts';
 import { BackingDataPendingError } from '../../src/backends/remote/backing-pending-error.ts';
 import { CachedRemoteFile } from '../../src/backends/remote/cached-remote-file.ts';
-import { syncFileContract } from '../contract/sync-file-contract.ts';
-import { memoryCache, randomBytes } from './helpers.ts';
+import { openRemoteBacking } from '../../src/backends/remote/open-remote-backing.ts';
+import { RangeFetcher } from '../../src/backends/remote/range-fetcher.ts';
+import { READ_CONTRACT_CONTENT, syncFileContract, syncFileReadContract } from '../contract/sync-file-contract.ts';
+import { memoryCache, randomBytes, serveBase, tempDir } from './helpers.ts';
+import type { RangeServer } from './range-server.ts';
 
 const CHUNK = 4096;
 
@@ -24,40 +27,36 @@ function thrown(run: () => unknown): unknown {
   throw new Error('expected an exception');
 }
 
-describe('SyncFile contract (read cases): CachedRemoteFile', () => {
+describe('SyncFile read contract: CachedRemoteFile', () => {
+  const content = READ_CONTRACT_CONTENT;
+  const served = tempDir('qedisk-read-contract-');
+  let server: RangeServer | null = null;
+  afterAll(async () => {
+    await server?.offline();
+    served.remove();
+  });
+
+  describe('filled in memory', () => {
+    for (const readCase of syncFileReadContract) it(readCase.name, () => readCase.check(cachedCopy(content)));
+  });
+
+  describe('fetched from a real HTTP server with Range requests (8 KiB chunks, the last one partial)', () => {
+    for (const readCase of syncFileReadContract) {
+      it(readCase.name, async () => {
+        server ??= await serveBase(served.path, content);
+        const remote = await openRemoteBacking({ url: server.url, cacheFile: new MemoryFile(), mapFile: new MemoryFile(), chunkSize: 8192 });
+        await new RangeFetcher(remote).makeAvailableOffline(() => undefined);
+        readCase.check(remote);
+        remote.close();
+      });
+    }
+  });
+
   const startsEmpty = syncFileContract.find((contractCase) => contractCase.name === 'starts empty');
 
   it('starts empty (shared contract case, over an empty remote file)', () => {
     expect(startsEmpty).toBeDefined();
     startsEmpty?.run(cachedCopy(new Uint8Array(0)));
-  });
-
-  it('reads back the remote bytes at any offset', () => {
-    const bytes = randomBytes(20_000, 1);
-    const file = cachedCopy(bytes);
-    const back = new Uint8Array(10_000);
-    expect(file.read(back, { at: 123 })).toBe(10_000);
-    expect(back).toEqual(bytes.subarray(123, 10_123));
-  });
-
-  it('returns a short count when reading across the end', () => {
-    const bytes = randomBytes(100, 2);
-    const file = cachedCopy(bytes);
-    const buffer = new Uint8Array(64).fill(0xee);
-    expect(file.read(buffer, { at: 80 })).toBe(20);
-    expect(buffer.subarray(0, 20)).toEqual(bytes.subarray(80));
-    expect(buffer.subarray(20).every((b) => b === 0xee)).toBe(true);
-    expect(file.read(buffer, { at: 1000 })).toBe(0);
-  });
-
-  it('reads into subarrays of larger buffers without touching the rest', () => {
-    const bytes = randomBytes(4096, 3);
-    const file = cachedCopy(bytes);
-    const target = new Uint8Array(1000).fill(0xaa);
-    file.read(target.subarray(500, 700), { at: 100 });
-    expect(target.subarray(500, 700)).toEqual(bytes.subarray(100, 300));
-    expect(target[499]).toBe(0xaa);
-    expect(target[700]).toBe(0xaa);
   });
 
   it('flushes without changing anything', () => {
