@@ -48,6 +48,9 @@ export default defineConfig({
     {
       name: 'firefox',
       testIgnore: 'webkit/**',
+      // Each Firefox start (a fresh profile) costs seconds more than Chromium's; a test that starts
+      // three (reliability-kill's persistent profile) needs the room on a busy machine.
+      timeout: 300_000,
       use: {
         browserName: 'firefox',
         channel: 'moz-firefox',

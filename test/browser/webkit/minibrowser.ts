@@ -43,7 +43,12 @@ export class WebKitPage {
 
   /** Starts MiniBrowser on the test page of `baseURL` and resolves once the page polls for commands. */
   static async launch(baseURL: string): Promise<WebKitPage> {
-    for (const [command, pkg] of [[MINIBROWSER_PATH, 'webkit2gtk-driver (it brings libwebkit2gtk-4.1-0 with MiniBrowser)'], ['/usr/bin/xvfb-run', 'xvfb']] as const) {
+    const needed = [
+      [MINIBROWSER_PATH, 'webkit2gtk-driver (it brings libwebkit2gtk-4.1-0 with MiniBrowser)'],
+      ['/usr/bin/xvfb-run', 'xvfb'],
+      ['/usr/bin/xauth', 'xauth (xvfb-run needs it; xvfb only recommends it)'],
+    ] as const;
+    for (const [command, pkg] of needed) {
       if (!existsSync(command)) throw new Error(`${command} is missing: apt-get install ${pkg}`);
     }
     const control = await ControlServer.start();
