@@ -4,26 +4,27 @@
  * disk's queue, so requests keep their order.
  */
 import * as Comlink from 'comlink';
-import { DiskExistsError, DiskNotFoundError } from '../src/protocol/errors.ts';
-import { rawBaseFileName } from '../src/protocol/base-names.ts';
+import { DiskNotFoundError } from '../src/protocol/errors.ts';
 import { diskFileName, validateDiskName } from '../src/protocol/disk-name.ts';
+import type { WorkerSupport } from '../src/protocol/support.ts';
 import type { BaseDownloadProgress, DiskInfo, RemoteBaseStatus } from '../src/protocol/types.ts';
-import type { DiskWorkerApi, ImportResult, OpenedDisk, ProgressCallback, SnapshotFile, StoredDisk, WorkerImportOptions, WorkerOpenOptions } from '../src/protocol/worker-api.ts';
-import { OpfsFile } from '../src/backends/opfs-file.ts';
+import type { DiskWorkerApi, ImportProgressCallback, ImportResult, OpenedDisk, ProgressCallback, SnapshotFile, StoredDisk, WorkerImportOptions, WorkerOpenOptions, WorkerQcow2ExportOptions } from '../src/protocol/worker-api.ts';
 import type { CheckOptions, CheckReport, Extent } from '../src/engine/types.ts';
 import { QedArgumentError, QedReadOnlyError } from '../src/qed/errors.ts';
-import { importImage, importRawBase } from './disk-import.ts';
 import { acquireDiskLock } from './disk-lock.ts';
 import { exportFlattened } from './flatten-export.ts';
+import { importUnderLock } from './formats/import-under-lock.ts';
+import { listKeptImageBases, removeKeptImageBases } from './formats/kept-bases.ts';
+import { exportQcow2 } from './formats/qcow2-export.ts';
 import { openDiskFile } from './open-disk-file.ts';
 import type { OpenDisks } from './open-disks.ts';
 import { listSnapshotFiles, recoverSwap } from './overlay-files.ts';
-import { diskFolder, findFile, listDiskFiles, removeFile, renameFile } from './opfs-folder.ts';
+import { diskFolder, findFile, listDiskFiles } from './opfs-folder.ts';
 import { removeDiskFiles, removeSnapshot, resetOverlay, restoreOverlay, takeSnapshot } from './snapshot-ops.ts';
+import { probeWorkerSupport } from './support-probe.ts';
 import type { DiskWorkerHooks } from './worker-hooks.ts';
-
-/** Suffix of the temporary file an import writes before renaming it into place. */
-const IMPORT_TEMP_SUFFIX = '.importing';
+import type { VmWorkerReply, VmWorkerRequest } from '../src/protocol/vm-saves.ts';
+import { serveVmRequest } from './vm-saves/vm-requests.ts';
 
 /** The worker side of qedisk, over the worker's table of open disks. */
 export class DiskService implements DiskWorkerApi {
@@ -78,6 +79,16 @@ export class DiskService implements DiskWorkerApi {
     }
   }
 
+  async exportQcow2(id: number, options: WorkerQcow2ExportOptions, onProgress?: ProgressCallback): Promise<File> {
+    const session = this.#disks.session(id);
+    try {
+      const folder = await diskFolder();
+      return await session.run((image, chain) => exportQcow2(folder, session.name, image, chain, options, progressReporter(onProgress)));
+    } finally {
+      releaseProxy(onProgress);
+    }
+  }
+
   async baseStatus(id: number): Promise<RemoteBaseStatus | null> {
     return this.#disks.session(id).baseStatus();
   }
@@ -97,19 +108,23 @@ export class DiskService implements DiskWorkerApi {
   }
 
   async list(): Promise<StoredDisk[]> {
-    return listDiskFiles(await diskFolder());
+    const folder = await diskFolder();
+    const stored = [...(await listDiskFiles(folder)), ...(await listKeptImageBases(folder))];
+    return stored.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   async remove(name: string): Promise<boolean> {
     const lock = await acquireDiskLock(name);
     try {
-      return await removeDiskFiles(await diskFolder(), name);
+      const folder = await diskFolder();
+      const removedBase = await removeKeptImageBases(folder, name);
+      return (await removeDiskFiles(folder, name)) || removedBase;
     } finally {
       lock.release();
     }
   }
 
-  async importDisk(name: string, source: Blob, options: WorkerImportOptions, onProgress?: ProgressCallback): Promise<ImportResult> {
+  async importDisk(name: string, source: Blob, options: WorkerImportOptions, onProgress?: ImportProgressCallback): Promise<ImportResult> {
     try {
       const lock = await acquireDiskLock(name);
       try {
@@ -144,6 +159,14 @@ export class DiskService implements DiskWorkerApi {
     } finally {
       lock.release();
     }
+  }
+
+  vmSaves(request: VmWorkerRequest): Promise<VmWorkerReply> {
+    return serveVmRequest(request, { alter: (name, change) => this.#alter(name, change) });
+  }
+
+  probeSupport(): Promise<WorkerSupport> {
+    return probeWorkerSupport();
   }
 
   async listSnapshots(name: string): Promise<SnapshotFile[]> {
@@ -186,35 +209,4 @@ function releaseProxy(remote: unknown): void {
   if (typeof remote !== 'function') return;
   const release: unknown = Reflect.get(remote, Comlink.releaseProxy);
   if (typeof release === 'function') release.call(remote);
-}
-
-/** Imports `source` as disk `name` (whose lock is held) via a temporary file renamed into place. */
-async function importUnderLock(name: string, source: Blob, options: WorkerImportOptions, onProgress?: ProgressCallback): Promise<ImportResult> {
-  const folder = await diskFolder();
-  const finalName = options.keepRaw ? rawBaseFileName(name) : diskFileName(name);
-  for (const taken of [diskFileName(name), rawBaseFileName(name)]) if (await findFile(folder, taken)) throw new DiskExistsError(name);
-  const tempName = finalName + IMPORT_TEMP_SUFFIX;
-  await removeFile(folder, tempName);
-  const tempHandle = await folder.getFileHandle(tempName, { create: true });
-  try {
-    const file = await OpfsFile.open(tempHandle);
-    const report = progressReporter(onProgress);
-    let result: ImportResult;
-    if (options.keepRaw) {
-      try {
-        result = await importRawBase(file, source, report);
-      } finally {
-        file.close();
-      }
-    } else {
-      const imported = await importImage(file, source, options, report);
-      imported.image.close();
-      result = imported.result;
-    }
-    await renameFile(tempHandle, finalName);
-    return result;
-  } catch (error) {
-    await removeFile(folder, tempName).catch(() => false);
-    throw error;
-  }
 }

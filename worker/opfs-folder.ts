@@ -10,13 +10,23 @@ import { rawBaseNameOfFile } from '../src/protocol/base-names.ts';
 import { DISK_FOLDER_NAME, diskNameOfFile } from '../src/protocol/disk-name.ts';
 import type { StoredDisk } from '../src/protocol/worker-api.ts';
 import { HEADER_STRUCT_SIZE_BYTES } from '../src/qed/constants.ts';
-import { QedIoError } from '../src/qed/errors.ts';
+import { QedIoError, StorageUnsupportedError } from '../src/qed/errors.ts';
 import { decodeHeader } from '../src/qed/header.ts';
 import { RELEASE_WAIT_MS, RETRY_STEP_MS, sleep } from './timing.ts';
 
-/** The folder that holds every disk (created on first use). */
+/**
+ * The folder that holds every disk (created on first use). Rejects with `StorageUnsupportedError`
+ * when this context has no origin-private file system (an insecure origin, a private window in
+ * some browsers, storage blocked by the user).
+ */
 export async function diskFolder(): Promise<FileSystemDirectoryHandle> {
-  const root = await navigator.storage.getDirectory();
+  let root: FileSystemDirectoryHandle;
+  try {
+    root = await navigator.storage.getDirectory();
+  } catch (error) {
+    const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    throw new StorageUnsupportedError(`the origin-private file system is not available in this window (${detail}); a private window or blocked storage can cause this`, ['origin-private file system']);
+  }
   return root.getDirectoryHandle(DISK_FOLDER_NAME, { create: true });
 }
 
@@ -60,7 +70,7 @@ export function openReadOnly(fileHandle: FileSystemFileHandle, label: string): P
     async () => {
       const handle: unknown = await Promise.resolve(create.call(fileHandle, { mode: 'read-only' }));
       if (!isSyncHandle(handle)) throw new QedIoError('createSyncAccessHandle returned no handle');
-      return new OpfsFile(handle);
+      return OpfsFile.wrap(handle);
     },
     () => new DiskBusyError(label, `"${label}" is held open for writing`),
   );

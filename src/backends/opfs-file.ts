@@ -4,7 +4,7 @@
  * error codes returned as byte counts) into qedisk's typed errors. Usable only in a dedicated worker.
  */
 import type { FileRange, SyncFile } from '../engine/sync-file.ts';
-import { QedIoError, QedQuotaError } from '../qed/errors.ts';
+import { QedIoError, QedQuotaError, StorageUnsupportedError } from '../qed/errors.ts';
 
 /** A file handle that can open a sync access handle (OPFS files in a dedicated worker). */
 interface SyncAccessCapable {
@@ -31,9 +31,23 @@ export class OpfsFile implements SyncFile {
    */
   static async open(fileHandle: object): Promise<OpfsFile> {
     if (!isSyncAccessCapable(fileHandle)) {
-      throw new QedIoError('createSyncAccessHandle is not available here (OPFS sync access needs a dedicated worker)');
+      throw new StorageUnsupportedError('this browser has no OPFS sync access handles here (createSyncAccessHandle needs a dedicated worker, Chromium 102, Firefox 111 or Safari 15.2 and later)', ['OPFS sync access handles']);
     }
-    return new OpfsFile(await fileHandle.createSyncAccessHandle());
+    return OpfsFile.wrap(await fileHandle.createSyncAccessHandle());
+  }
+
+  /**
+   * Wraps a freshly created sync access handle, refusing the early asynchronous kind (their
+   * `getSize`, `truncate`, `flush` and `close` returned promises: Chromium before 108, Safari
+   * before 16.4) with `StorageUnsupportedError`; such a handle is closed first.
+   */
+  static wrap(handle: SyncFile): OpfsFile {
+    const size: unknown = handle.getSize();
+    if (typeof size !== 'number') {
+      Promise.resolve(size).finally(() => Promise.resolve(handle.close()).catch(() => undefined)).catch(() => undefined);
+      throw new StorageUnsupportedError('this browser\'s OPFS sync access handles are the early asynchronous kind (Chromium before 108, Safari before 16.4): update the browser', ['synchronous sync-access-handle methods']);
+    }
+    return new OpfsFile(handle);
   }
 
   read(buffer: Uint8Array, options: FileRange): number {

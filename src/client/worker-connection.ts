@@ -8,6 +8,7 @@
 import * as Comlink from 'comlink';
 import { QedArgumentError, QedIoError } from '../qed/errors.ts';
 import { BlockLane } from './block-lane.ts';
+import { type StorageSupport, assertPageCapabilities, detectSupport } from './support.ts';
 import { reviveError } from '../protocol/errors.ts';
 import type { DiskWorkerApi } from '../protocol/worker-api.ts';
 
@@ -50,9 +51,10 @@ function startWorker(): Worker {
   return typeof configured === 'function' ? configured() : configured;
 }
 
-/** The connection, starting the worker on first use. */
+/** The connection, starting the worker on first use; `StorageUnsupportedError` when the page lacks what disks need. */
 function connect(): Connection {
   if (connection) return connection;
+  assertPageCapabilities();
   const worker = startWorker();
   const lane = new BlockLane(worker);
   const failure = new Promise<never>((_, reject) => {
@@ -66,6 +68,15 @@ function connect(): Connection {
   failure.catch(() => undefined); // observed by the calls that race it
   connection = { api: Comlink.wrap<DiskWorkerApi>(worker), lane, failure };
   return connection;
+}
+
+/**
+ * What qedisk needs here, tried for real (see `StorageSupport`): call it before offering disks,
+ * and fall back to `openMemoryDisk` when `disks` is false. Starts the disk worker when the page
+ * has what it needs. Never rejects.
+ */
+export function getSupport(): Promise<StorageSupport> {
+  return detectSupport(() => callWorker('', (api) => api.probeSupport()));
 }
 
 /** The block lane to the worker (starting it on first use); its requests stay in order with `callWorker`'s. */

@@ -6,7 +6,9 @@
 import { QedBackingChangedError } from '../backends/remote/backing-changed-error.ts';
 import { ImageCorruptionError, ImageEncryptedError, ImageFormatError, ImageUnsupportedError } from '../formats/errors.ts';
 import * as fsErrors from '../fs/errors.ts';
-import { QedArgumentError, QedBackingError, QedClosedError, QedCorruptionError, QedError, QedFormatError, QedIoError, QedQuotaError, QedRangeError, QedReadOnlyError } from '../qed/errors.ts';
+import { ImportBackingFileError } from './import-errors.ts';
+import { VmSaveError, VmSaveFormatError, VmSaveMismatchError, VmSaveNotFoundError } from './vm-saves.ts';
+import { QedArgumentError, QedBackingError, QedClosedError, QedCorruptionError, QedError, QedFormatError, QedIoError, QedQuotaError, QedRangeError, QedReadOnlyError, StorageUnsupportedError } from '../qed/errors.ts';
 
 /** A `QedError` class constructed from a message alone. */
 type MessageErrorClass = new (message: string) => QedError;
@@ -28,6 +30,12 @@ const CLASSES: readonly MessageErrorClass[] = [
   ImageUnsupportedError,
   ImageEncryptedError,
   ImageCorruptionError,
+  StorageUnsupportedError,
+  ImportBackingFileError,
+  VmSaveError,
+  VmSaveMismatchError,
+  VmSaveNotFoundError,
+  VmSaveFormatError,
   ...Object.values<unknown>(fsErrors).filter((value: unknown): value is MessageErrorClass => typeof value === 'function' && value.prototype instanceof QedError),
 ];
 

@@ -4,8 +4,11 @@
  * `open` returns; sizes and offsets are in bytes. Reads, writes, zero writes and flushes do not
  * go through this API: they travel on the block lane (`block-messages.ts`), batched per task.
  */
+import type { WorkerSupport } from './support.ts';
 import type { CheckOptions, CheckReport, Extent } from '../engine/types.ts';
-import type { BaseDownloadProgress, DiskInfo, OpenDiskOptions, Progress, RemoteBaseStatus } from './types.ts';
+import type { KeptImageFormat } from './base-names.ts';
+import type { BaseDownloadProgress, DiskInfo, ImportProgress, OpenDiskOptions, Progress, RemoteBaseStatus } from './types.ts';
+import type { VmWorkerReply, VmWorkerRequest } from './vm-saves.ts';
 
 /** Options of `DiskWorkerApi.open`: the page's `OpenDiskOptions`, cloned. */
 export type WorkerOpenOptions = OpenDiskOptions;
@@ -50,8 +53,8 @@ export interface StoredDisk {
   physicalSize: number | null;
   /** Last modification of the file, in milliseconds since the epoch, or null when unknown. */
   lastModified: number | null;
-  /** `raw` for a raw base file, `qed` for a disk. */
-  format?: 'qed' | 'raw';
+  /** `qed` for a disk; for a base kept as it is, its format (`raw`, `qcow2`, `vmdk`, `vpc`, `vhdx`, `vdi`). */
+  format?: 'qed' | 'raw' | KeptImageFormat;
 }
 
 /** Options of `DiskWorkerApi.importDisk`. */
@@ -60,22 +63,39 @@ export interface WorkerImportOptions {
   clusterSize?: number;
   /** Keep the bytes as they are, as the raw base `NAME.raw` (for overlays), instead of making a QED disk. */
   keepRaw?: boolean;
+  /**
+   * Keep the image as a base for overlays instead of making a QED disk: a qcow2, VMDK, dynamic VHD,
+   * VHDX or VDI file as it is (`NAME.qcow2`, ...), a raw file or a fixed VHD's data as `NAME.raw`;
+   * a QED file becomes a disk as usual (a QED disk is a base already).
+   */
+  keepAsBase?: boolean;
 }
 
 /** What an import produced. */
 export interface ImportResult {
   /** Virtual size of the new disk in bytes. */
   size: number;
-  /** What the source was: a raw image (converted) or a QED image (taken as is). */
-  source: 'raw' | 'qed';
-  /** Bytes of data clusters the new disk uses (for a kept raw base: its length). */
+  /** What the source was (as probed; `vpc` is VHD): a raw image, a QED image (taken as is), or an image of another format. */
+  source: 'raw' | 'qed' | KeptImageFormat;
+  /** Bytes of data clusters the new disk uses (for a kept base: its file's length). */
   allocatedBytes: number;
-  /** How it is stored: a QED disk, or a raw base kept as it is. */
-  format?: 'qed' | 'raw';
+  /** How it is stored: a QED disk, or a base kept as it is (in its own format). */
+  format?: 'qed' | 'raw' | KeptImageFormat;
+}
+
+/** Options of `DiskWorkerApi.exportQcow2`. */
+export interface WorkerQcow2ExportOptions {
+  /** Deflate each cluster. */
+  compressed: boolean;
+  /** Bytes per qcow2 cluster; default 64 KiB. */
+  clusterSize?: number;
 }
 
 /** Receives progress reports; may be a Comlink proxy of a page function. */
 export type ProgressCallback = (progress: Progress) => void | Promise<void>;
+
+/** Receives import progress reports (with a phase for two-pass imports); may be a Comlink proxy. */
+export type ImportProgressCallback = (progress: ImportProgress) => void | Promise<void>;
 
 /** The API the disk worker exposes. Every method rejects with typed errors (see `reviveError`). */
 export interface DiskWorkerApi {
@@ -95,16 +115,24 @@ export interface DiskWorkerApi {
   close(id: number): Promise<void>;
   /** The disk files in the OPFS folder. */
   list(): Promise<StoredDisk[]>;
+  /** What this browser lets the worker do (OPFS, sync access handles, Web Locks), found by trying it. */
+  probeSupport(): Promise<WorkerSupport>;
   /** Deletes disk `name` (taking its lock first); resolves false when there was no such file. */
   remove(name: string): Promise<boolean>;
-  /** Makes disk `name` from `source` (raw or QED), streaming it in chunks. */
-  importDisk(name: string, source: Blob, options: WorkerImportOptions, onProgress?: ProgressCallback): Promise<ImportResult>;
+  /**
+   * Makes disk `name` (or, with `keepAsBase`, base `name`) from `source` (raw, QED, qcow2, VMDK,
+   * VHD, VHDX or VDI, probed), streaming it in chunks. Rejects with `ImportBackingFileError` for an
+   * image that has a backing file.
+   */
+  importDisk(name: string, source: Blob, options: WorkerImportOptions, onProgress?: ImportProgressCallback): Promise<ImportResult>;
   /** The open disk's HTTP base cache status, answered at once (not behind queued requests); null without one. */
   baseStatus(id: number): Promise<RemoteBaseStatus | null>;
   /** Caches the whole HTTP base of the open disk; null when it has none. Does not wait behind guest requests. */
   makeAvailableOffline(id: number, onProgress?: (progress: BaseDownloadProgress) => void | Promise<void>): Promise<RemoteBaseStatus | null>;
   /** Writes everything the open disk shows into a standalone QED file in OPFS and returns it. */
   exportFlattened(id: number, onProgress?: ProgressCallback): Promise<File>;
+  /** Writes everything the open disk shows into a standalone qcow2 file in OPFS and returns it. */
+  exportQcow2(id: number, options: WorkerQcow2ExportOptions, onProgress?: ProgressCallback): Promise<File>;
   /** The storage state of the open disk's overlay, in guest order. */
   map(id: number): Promise<Extent[]>;
   /** Replaces disk `name`'s overlay by an empty one on its original base (open here: in place; in another tab: `DiskBusyError`). */
@@ -117,4 +145,6 @@ export interface DiskWorkerApi {
   restoreSnapshot(name: string, snapshotId: string): Promise<void>;
   /** Deletes snapshot `snapshotId` of disk `name`; `DiskInUseError` while a file sits on it. */
   deleteSnapshot(name: string, snapshotId: string): Promise<void>;
+  /** The disk side of VM save points (tagged snapshots, their export and import); see `vm-saves.ts`. */
+  vmSaves(request: VmWorkerRequest): Promise<VmWorkerReply>;
 }

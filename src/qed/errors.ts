@@ -59,3 +59,18 @@ export class QedIoError extends QedError {
 export class QedQuotaError extends QedIoError {
   override name = 'QedQuotaError';
 }
+
+/**
+ * This browser, window or page cannot keep disks in OPFS: a capability qedisk needs is missing
+ * (an insecure origin, a private window, an old browser). The message names what is missing;
+ * `missing` lists it when the page found it out itself. `openMemoryDisk` still works.
+ */
+export class StorageUnsupportedError extends QedError {
+  override name = 'StorageUnsupportedError';
+  /** The missing capabilities (empty when the error crossed from the worker: then the message tells). */
+  readonly missing: readonly string[];
+  constructor(message: string, missing: readonly string[] = []) {
+    super(message);
+    this.missing = missing;
+  }
+}
