@@ -6,7 +6,8 @@
  * ext2). Each part has its own recipe stamp, so a change to the guest does not touch the base that
  * overlays in browsers read through.
  *
- * Usage: node scripts/ensure-guest-assets.mjs [--strict] [--force]
+ * Usage: node scripts/ensure-guest-assets.mjs [--strict] [--force] [--python]
+ *   --python also builds the Python sandbox base (python-rootfs.ext2; about 14 MB more to download).
  *   Without --strict a failed build only warns (the demo still starts, without a guest to boot);
  *   with --strict it exits 1 (the tests use this). --force builds even what is up to date.
  * Environment: QEDISK_DEBIAN_MIRROR (default http://deb.debian.org/debian),

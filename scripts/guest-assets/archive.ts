@@ -105,10 +105,11 @@ async function currentRelease(options: ArchiveOptions, mirror: string, keys: rea
 }
 
 /**
- * Reads the signed InRelease of the suite, the Packages index it names, and finds the guest's
- * packages (the kernel metapackage resolved to its ABI package). Throws the build's typed errors.
+ * The decompressed Packages index of the suite's main i386 component, after InRelease's signature
+ * and the index's SHA-256 were checked, with the mirror (no trailing `/`) and the signers'
+ * fingerprints. Throws the build's typed errors.
  */
-export async function resolvePackages(options: ArchiveOptions): Promise<ResolvedPackages> {
+export async function verifiedPackagesText(options: ArchiveOptions): Promise<{ mirror: string; signers: string[]; text: string }> {
   const retry = options.retry ?? DEFAULT_RETRY_POLICY;
   const progress = options.progress ?? silentProgress;
   const mirror = trimMirror(options.mirror);
@@ -116,6 +117,16 @@ export async function resolvePackages(options: ArchiveOptions): Promise<Resolved
   const verified = await currentRelease(options, mirror, keys, retry, progress);
   const release = parseRelease(verified.text);
   const text = await packagesText(options, choosePackagesIndex(release, COMPONENT, ARCHITECTURE), release.acquireByHash);
+  return { mirror, signers: verified.signers, text };
+}
+
+/**
+ * Reads the signed InRelease of the suite, the Packages index it names, and finds the guest's
+ * packages (the kernel metapackage resolved to its ABI package). Throws the build's typed errors.
+ */
+export async function resolvePackages(options: ArchiveOptions): Promise<ResolvedPackages> {
+  const progress = options.progress ?? silentProgress;
+  const { mirror, signers, text } = await verifiedPackagesText(options);
   const first = findPackages(text, [KERNEL_METAPACKAGE, BUSYBOX_PACKAGE, SEABIOS_PACKAGE, VGABIOS_PACKAGE]);
   const meta = first.get(KERNEL_METAPACKAGE);
   if (!meta) throw new Error('unreachable: findPackages returns every name or throws');
@@ -126,7 +137,7 @@ export async function resolvePackages(options: ArchiveOptions): Promise<Resolved
   const vgabios = first.get(VGABIOS_PACKAGE);
   if (!kernel || !busybox || !seabios || !vgabios) throw new Error('unreachable: findPackages returns every name or throws');
   progress.note(`${SUITE} ${ARCHITECTURE}: ${kernelPackage} ${kernel.version}, busybox-static ${busybox.version}, seabios ${seabios.version}, vgabios ${vgabios.version}`);
-  return { mirror, signers: verified.signers, kernelPackage, kernel, busybox, seabios, vgabios };
+  return { mirror, signers, kernelPackage, kernel, busybox, seabios, vgabios };
 }
 
 /** The path of a verified copy of the .deb of `record` (cached or downloaded). */

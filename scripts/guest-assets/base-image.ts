@@ -9,21 +9,32 @@ import { formatExt } from '../../src/fs/ext/format.ts';
 import { BASE_IMAGE } from './config.ts';
 import type { FileTree } from './file-tree.ts';
 
+/** Size, block size, inode count and fixed identity of a base image (`BASE_IMAGE` for the shared base). */
+export interface BaseImageGeometry {
+  readonly sizeBytes: number;
+  readonly blockSizeBytes: number;
+  readonly inodeCount: number;
+  readonly label: string;
+  readonly uuid: string;
+  readonly hashSeed: string;
+  readonly timestamp: number;
+}
+
 /**
- * The ext2 image of `tree` (`BASE_IMAGE.sizeBytes` bytes, a new buffer owned by the caller), with
+ * The ext2 image of `tree` (`geometry.sizeBytes` bytes, default `BASE_IMAGE`, a new buffer owned by the caller), with
  * every entry's mode, owner and time as the tree gives them. The root directory gets the file
  * system's time and root's ownership from `formatExt`. Throws the layer's `FsError`s (e.g. no space).
  */
-export function buildBaseImage(tree: FileTree): Uint8Array {
-  const device = new MemoryDevice(BASE_IMAGE.sizeBytes);
+export function buildBaseImage(tree: FileTree, geometry: BaseImageGeometry = BASE_IMAGE): Uint8Array {
+  const device = new MemoryDevice(geometry.sizeBytes);
   const fs = formatExt(device, {
     kind: 'ext2',
-    blockSize: BASE_IMAGE.blockSizeBytes,
-    inodeCount: BASE_IMAGE.inodeCount,
-    label: BASE_IMAGE.label,
-    uuid: BASE_IMAGE.uuid,
-    hashSeed: BASE_IMAGE.hashSeed,
-    timestamp: BASE_IMAGE.timestamp,
+    blockSize: geometry.blockSizeBytes,
+    inodeCount: geometry.inodeCount,
+    label: geometry.label,
+    uuid: geometry.uuid,
+    hashSeed: geometry.hashSeed,
+    timestamp: geometry.timestamp,
     assumeZeroed: true,
   });
   for (const entry of tree.entries()) {

@@ -8,6 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type ArchiveOptions, type ResolvedPackages, resolvePackages } from './archive.ts';
 import { buildBaseFile, buildGuestFiles } from './builder.ts';
+import { PYTHON_BASE_FILE, buildPythonBaseFile } from './python-base.ts';
 import { DownloadCache } from './cache.ts';
 import { BASE_IMAGE_FILE, CACHE_ENV, DEFAULT_DEBIAN_MIRROR, GUEST_FILES, MIRROR_ENV } from './config.ts';
 import type { RetryPolicy } from './download.ts';
@@ -22,6 +23,8 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', 
 /** The guest files' recipe stamp, and the base image's. */
 export const GUEST_STAMP = 'RECIPE_SHA256';
 export const BASE_STAMP = 'base-rootfs.recipe';
+/** The Python base's recipe stamp (same recipe as the shared base). */
+export const PYTHON_STAMP = 'python-rootfs.recipe';
 /** Sources that decide the guest files, relative to the checkout. */
 export const GUEST_RECIPE = ['scripts/guest-assets', 'scripts/guest-init.sh', 'scripts/boot-sector-test.bin'] as const;
 /** Sources that decide the base image: the build, and the parts of the file-system layer that write ext2. */
@@ -67,6 +70,8 @@ export interface EnsureReport {
   guest: 'up to date' | PublishResult;
   /** The base image likewise. */
   base: 'up to date' | PublishResult;
+  /** The Python base likewise ('up to date' too when not asked for). */
+  python: 'up to date' | PublishResult;
 }
 
 /** The options with their defaults filled in. */
@@ -86,8 +91,8 @@ function settle(options: EnsureOptions) {
 /** The guest files every build writes (and the stamp checks for). */
 export const REQUIRED_GUEST_FILES = Object.values(GUEST_FILES);
 
-/** Which parts to make sure of. */
-export type EnsureParts = 'all' | 'guest' | 'base';
+/** Which parts to make sure of ('all' is the guest files and the shared base; the Python base only when asked for by name). */
+export type EnsureParts = 'all' | 'guest' | 'base' | 'python';
 
 /**
  * Builds the guest files and/or the base image where they are missing or out of date ('all': the
@@ -109,9 +114,9 @@ export interface PackagesMemo {
 async function ensureLocked(options: EnsureOptions, parts: EnsureParts, memo: PackagesMemo): Promise<EnsureReport> {
   const { repoRoot, outDir, archive } = settle(options);
   const packages = async () => (memo.resolved ??= await resolvePackages(archive));
-  const report: EnsureReport = { guest: 'up to date', base: 'up to date' };
+  const report: EnsureReport = { guest: 'up to date', base: 'up to date', python: 'up to date' };
 
-  if (parts !== 'base') {
+  if (parts === 'all' || parts === 'guest') {
     const hash = recipeHash(repoRoot, GUEST_RECIPE);
     if (options.force || !isUpToDate(outDir, REQUIRED_GUEST_FILES, GUEST_STAMP, hash)) {
       const sources = {
@@ -124,9 +129,13 @@ async function ensureLocked(options: EnsureOptions, parts: EnsureParts, memo: Pa
     }
   }
   const baseHash = recipeHash(repoRoot, BASE_RECIPE);
-  if (parts !== 'guest' && (options.force || !isUpToDate(outDir, [BASE_IMAGE_FILE], BASE_STAMP, baseHash))) {
+  if ((parts === 'all' || parts === 'base') && (options.force || !isUpToDate(outDir, [BASE_IMAGE_FILE], BASE_STAMP, baseHash))) {
     const image = await buildBaseFile(await packages(), archive);
     report.base = await publishFiles(outDir, new Map([[BASE_IMAGE_FILE, image]]), BASE_STAMP, `${baseHash}\n`);
+  }
+  if (parts === 'python' && (options.force || !isUpToDate(outDir, [PYTHON_BASE_FILE], PYTHON_STAMP, baseHash))) {
+    const image = await buildPythonBaseFile(archive);
+    report.python = await publishFiles(outDir, new Map([[PYTHON_BASE_FILE, image]]), PYTHON_STAMP, `${baseHash}\n`);
   }
   return report;
 }

@@ -23,8 +23,8 @@ export interface PackageRecord {
 
 const SAFE_POOL_PATH = /^pool\/[A-Za-z0-9+._~/-]+\.deb$/;
 
-/** Turns a stanza into a record; throws `GuestAssetsFormatError` on a missing field or an unsafe path. */
-function toRecord(stanza: ReadonlyMap<string, string>, name: string): PackageRecord {
+/** Turns the stanza of package `name` into a record; throws `GuestAssetsFormatError` on a missing field or an unsafe path. */
+export function packageRecordOf(stanza: ReadonlyMap<string, string>, name: string): PackageRecord {
   const where = `the Packages entry of ${name}`;
   const filename = requireField(stanza, 'Filename', where);
   if (!SAFE_POOL_PATH.test(filename) || filename.split('/').includes('..')) {
@@ -46,7 +46,7 @@ export function findPackages(text: string, names: readonly string[]): Map<string
   const found = new Map<string, PackageRecord>();
   for (const stanza of stanzas(text)) {
     const name = field(stanza, 'Package');
-    if (name !== undefined && wanted.has(name)) found.set(name, toRecord(stanza, name));
+    if (name !== undefined && wanted.has(name)) found.set(name, packageRecordOf(stanza, name));
   }
   const missing = names.filter((name) => !found.has(name));
   if (missing.length > 0) throw new GuestAssetsFormatError(`the Packages index has no ${missing.join(', ')}`);
