@@ -16,45 +16,30 @@ export abstract class DiskError extends QedError {
   }
 }
 
-/** The disk is open in another tab (or another `openDisk` of this page): one user at a time. */
-export class DiskBusyError extends DiskError {
-  override name = 'DiskBusyError';
-  constructor(diskName: string, message = `disk "${diskName}" is in use by another tab or window`) {
-    super(diskName, message);
-  }
+/** The base of a `DiskError` class named `name` whose default message is `describe(diskName)`. */
+function diskErrorClass<Name extends string>(name: Name, describe: (diskName: string) => string) {
+  return class extends DiskError {
+    override name: Name = name;
+    constructor(diskName: string, message?: string) {
+      super(diskName, message ?? describe(diskName));
+    }
+  };
 }
+
+/** The disk is open in another tab (or another `openDisk` of this page): one user at a time. */
+export class DiskBusyError extends diskErrorClass('DiskBusyError', (disk) => `disk "${disk}" is in use by another tab or window`) {}
 
 /** No disk of that name exists (and `create` was not given). */
-export class DiskNotFoundError extends DiskError {
-  override name = 'DiskNotFoundError';
-  constructor(diskName: string, message = `disk "${diskName}" does not exist`) {
-    super(diskName, message);
-  }
-}
+export class DiskNotFoundError extends diskErrorClass('DiskNotFoundError', (disk) => `disk "${disk}" does not exist`) {}
 
 /** A disk of that name exists already (e.g. as the target of an import). */
-export class DiskExistsError extends DiskError {
-  override name = 'DiskExistsError';
-  constructor(diskName: string, message = `disk "${diskName}" exists already`) {
-    super(diskName, message);
-  }
-}
+export class DiskExistsError extends diskErrorClass('DiskExistsError', (disk) => `disk "${disk}" exists already`) {}
 
 /** Deleting would break something that reads through it: a disk used as a base, or a snapshot a later one or the live overlay sits on. */
-export class DiskInUseError extends DiskError {
-  override name = 'DiskInUseError';
-  constructor(diskName: string, message = `disk "${diskName}" is the base of another disk or snapshot`) {
-    super(diskName, message);
-  }
-}
+export class DiskInUseError extends diskErrorClass('DiskInUseError', (disk) => `disk "${disk}" is the base of another disk or snapshot`) {}
 
 /** The disk has no snapshot with that id. */
-export class SnapshotNotFoundError extends DiskError {
-  override name = 'SnapshotNotFoundError';
-  constructor(diskName: string, message = `disk "${diskName}" has no such snapshot`) {
-    super(diskName, message);
-  }
-}
+export class SnapshotNotFoundError extends diskErrorClass('SnapshotNotFoundError', (disk) => `disk "${disk}" has no such snapshot`) {}
 
 /** Error classes that also carry the disk name. */
 const DISK_ERRORS: ReadonlyMap<string, new (diskName: string, message?: string) => DiskError> = new Map<string, new (diskName: string, message?: string) => DiskError>([
