@@ -145,7 +145,7 @@ export class BackingChain {
     const counter: ReadCounter = { reads: 0, bytesRead: 0 };
     if (isUrlBackingName(name)) {
       const lease = await leaseRemoteBase(assertAllowedUrl(name, self.location.origin, this.#allowedOrigins));
-      return { kind: 'url', file: lease.base.file, counter, remote: lease.base, release: () => lease.release() };
+      return { kind: 'url', file: lease.base.reader, counter, remote: lease.base, release: () => lease.release() };
     }
     const kind = classifyBackingFileName(name);
     const owner = diskNameOfBackingFile(name, kind);

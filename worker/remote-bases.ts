@@ -6,7 +6,7 @@
  * cache in memory instead (works online, not kept for offline use).
  */
 import { MemoryFile } from '../src/backends/memory-file.ts';
-import { type CachedRemoteFile, RangeFetcher, openRemoteBacking } from '../src/backends/remote/index.ts';
+import { type BootPrefetch, type CachedRemoteFile, ChunkTrace, RangeFetcher, TracingRemoteFile, openRemoteBacking, startBootPrefetch } from '../src/backends/remote/index.ts';
 import { BASE_CACHE_SUFFIX, BASE_MAP_SUFFIX } from '../src/protocol/base-names.ts';
 import type { RemoteBaseStatus } from '../src/protocol/types.ts';
 import type { SyncFile } from '../src/engine/sync-file.ts';
@@ -20,6 +20,10 @@ export interface RemoteBase {
   readonly file: CachedRemoteFile;
   /** Fills `file` from the server. */
   readonly fetcher: RangeFetcher;
+  /** What the engine reads through: `file`, recording first reads (for a boot manifest) and telling the prefetcher. */
+  readonly reader: TracingRemoteFile;
+  /** The boot prefetch (its manifest served next to the base), or null when the cache was complete. */
+  readonly prefetch: BootPrefetch | null;
   /** False when the cache is in memory only. */
   readonly persistent: boolean;
 }
@@ -81,6 +85,7 @@ export async function leaseRemoteBase(url: string): Promise<RemoteBaseLease> {
       if (--entry.users > 0) return;
       if (bases.get(url) === current) bases.delete(url);
       entry.closed = true;
+      entry.base.prefetch?.stop();
       entry.base.file.close();
     },
   };
@@ -97,6 +102,8 @@ export function remoteBaseStatus(base: RemoteBase): RemoteBaseStatus {
     bytesFetched: base.fetcher.bytesFetched,
     requests: base.fetcher.requests,
     persistent: base.persistent,
+    prefetch: base.prefetch?.status() ?? null,
+    readOrder: { chunkSize: status.chunkSize, runs: base.reader.trace.runs().map(({ first, count }): [number, number] => [first, count]) },
   };
 }
 
@@ -124,7 +131,11 @@ export async function cacheFileNames(url: string): Promise<{ cache: string; map:
 async function openEntry(url: string): Promise<Entry> {
   const { cacheFile, mapFile, persistent } = await openCacheFiles(url);
   const file = await openRemoteBacking({ url, cacheFile, mapFile, revalidate: true, fetch: fetchWithin(PROBE_TIMEOUT_MS) });
-  return { base: { url, file, fetcher: new RangeFetcher(file, { fetch: fetchWithin(REQUEST_TIMEOUT_MS) }), persistent }, users: 0, closed: false };
+  const fetcher = new RangeFetcher(file, { fetch: fetchWithin(REQUEST_TIMEOUT_MS) });
+  const reader = new TracingRemoteFile(file, new ChunkTrace());
+  // A base not cached whole streams what its boot manifest lists, ahead of the guest.
+  const prefetch = file.cacheStatus().complete ? null : startBootPrefetch(fetcher, reader, fetchWithin(PROBE_TIMEOUT_MS));
+  return { base: { url, file, fetcher, reader, prefetch, persistent }, users: 0, closed: false };
 }
 
 /** The global `fetch`, aborting requests that take longer than `ms` milliseconds (and those the caller aborts). */

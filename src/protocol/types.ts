@@ -96,6 +96,26 @@ export interface RemoteBaseStatus {
   requests: number;
   /** False when the cache lives in memory only (another tab holds the OPFS cache files). */
   persistent: boolean;
+  /** The boot prefetch of a base that was not cached whole when opened (`<base>.manifest.json`), or null without one. */
+  prefetch?: BasePrefetchStatus | null;
+  /** Chunks read from the base since this worker opened it, in first-read order: what a boot manifest records. */
+  readOrder?: { chunkSize: number; runs: Array<[first: number, count: number]> };
+}
+
+/** What the boot prefetcher of an HTTP base did (see `RemoteBaseStatus.prefetch`). */
+export interface BasePrefetchStatus {
+  /** `running`, `done`, `diverged` (the guest read other chunks than the manifest's; prefetching stopped), `failed` or `stopped`. */
+  state: string;
+  /** Chunks the manifest lists. */
+  manifestChunks: number;
+  /** Manifest chunks gone past (fetched, found cached, or passed by the guest). */
+  passedChunks: number;
+  /** Prefetch requests answered. */
+  requests: number;
+  /** Bytes they fetched. */
+  bytes: number;
+  /** Chunks the guest read for the first time that the manifest does not list. */
+  outsideReads: number;
 }
 
 /** Progress of `makeAvailableOffline`: `done` bytes of the base cached out of `total`. */
