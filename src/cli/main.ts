@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { wantsHelp } from './args.ts';
 import type { Command } from './command.ts';
 import { checkCommand } from './commands/check.ts';
+import { compactCommand } from './commands/compact.ts';
 import { convertCommand } from './commands/convert.ts';
 import { createCommand } from './commands/create.ts';
 import { infoCommand } from './commands/info.ts';
@@ -28,6 +29,7 @@ export const COMMANDS: readonly Command[] = [
   createCommand,
   infoCommand,
   checkCommand,
+  compactCommand,
   convertCommand,
   mapCommand,
   resizeCommand,

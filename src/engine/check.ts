@@ -47,6 +47,15 @@ class ClusterBitmap {
     return clashes;
   }
 
+  /** Index of the last marked cluster, or -1 when none is marked. */
+  lastMarked(): number {
+    for (let byte = this.#bits.length - 1; byte >= 0; byte--) {
+      const bits = this.#bits[byte] ?? 0;
+      if (bits !== 0) return byte * 8 + 31 - Math.clz32(bits);
+    }
+    return -1;
+  }
+
   /** Clusters from `first` to the end that are not marked. */
   countUnmarked(first: number): number {
     let unmarked = 0;
@@ -57,8 +66,9 @@ class ClusterBitmap {
 
 /**
  * Checks the image's metadata; with `repair`, sets invalid L1 and L2 entries to 0 and writes the
- * changed tables back (whole tables, L2 before L1). Table read failures count as check errors
- * rather than throwing. The returned counts describe this pass.
+ * changed tables back (whole tables, L2 before L1), then cuts unreferenced clusters off the end
+ * of the file (`leaksFixed`). Table read failures count as check errors rather than throwing.
+ * The returned counts describe this pass.
  */
 export function checkImage(subject: CheckSubject, repair: boolean): CheckReport {
   const { file, geometry, l1 } = subject;
@@ -70,6 +80,7 @@ export function checkImage(subject: CheckSubject, repair: boolean): CheckReport 
     corruptions: 0,
     corruptionsFixed: 0,
     leaks: 0,
+    leaksFixed: 0,
     checkErrors: 0,
     allocatedClusters: 0,
     fragmentedClusters: 0,
@@ -105,7 +116,27 @@ export function checkImage(subject: CheckSubject, repair: boolean): CheckReport 
   }
   if (l1Changed) writeFully(file, l1.bytes, subject.l1Offset);
   if (report.checkErrors === 0) report.leaks = used.countUnmarked(geometry.headerClusters);
+  // Only when every table was read and nothing is shared (a skipped table's references are
+  // unknown): then no reference lies past the last marked cluster.
+  if (repair && report.checkErrors === 0 && report.corruptions === 0) cutTrailingLeaks(subject, used, physicalSize, report);
   return report;
+}
+
+/**
+ * Truncates the file after its last referenced cluster (never into the header area): QED's
+ * allocation pointer is the file's length, so nothing can name what lies past it. The repaired
+ * tables are flushed first, so the file never shrinks under an entry that still points there.
+ */
+function cutTrailingLeaks(subject: CheckSubject, used: ClusterBitmap, physicalSize: number, report: CheckReport): void {
+  const { file, geometry } = subject;
+  const usedEnd = Math.max(geometry.headerClusters, used.lastMarked() + 1) * geometry.clusterSize;
+  if (usedEnd >= physicalSize) return;
+  file.flush();
+  file.truncate(usedEnd);
+  file.flush();
+  report.leaksFixed = used.count - usedEnd / geometry.clusterSize;
+  report.leaks -= report.leaksFixed;
+  report.imageEndOffset = usedEnd;
 }
 
 /** Checks one L2 table's entries, updating `report`; returns true when `repair` changed any. */

@@ -57,6 +57,11 @@ export class ImageState {
     return this.header.imageSize;
   }
 
+  /** File offset of the L1 table, in bytes. */
+  get l1Offset(): number {
+    return this.header.l1TableOffset;
+  }
+
   /**
    * The L2 table of L1 slot `l1Index`, from the cache or the file, or null when the slot is
    * empty. Throws `QedCorruptionError` when the L1 entry is not a valid table offset.
@@ -94,7 +99,10 @@ export class ImageState {
    * are appended at the end of the file, so those entries would otherwise come to name new data
    * (a cross-link) as the file grows, and nothing they hold decides where new clusters go.
    * Tables that lie past the end are only counted: `reserve` then refuses to allocate.
-   * Runs before the write path reads any table, so no caller holds a stale copy of one.
+   * Clusters at the end of the file that nothing references (a crash between writing data and
+   * the table entry naming it) are cut off. Runs before the write path reads any table, so no
+   * caller holds a stale copy of one; running it again after a `BackingDataPendingError` finds
+   * nothing more to do.
    */
   prepareForWrites(): void {
     if (this.#referencesScanned) return;
@@ -104,9 +112,25 @@ export class ImageState {
       this.#setToZeroClusters(l1Index, indices);
       neutralized += indices.length;
     }
+    // The neutralized entries reach the disk before the file can grow over what they named.
+    if (neutralized > 0) this.flushFile();
+    if (scan.complete && scan.danglingTables.length === 0) this.#cutTrailingLeaks(scan.referencedEnd);
     this.allocatedClusters = scan.allocatedClusters - neutralized;
     this.#danglingTables = scan.danglingTables;
     this.#referencesScanned = true;
+  }
+
+  /**
+   * Truncates the file to `referencedEnd` when it is longer. Invariant: every L2 table was
+   * examined and no reference lies in `[referencedEnd, end of file)`, so the cut clusters (and
+   * any partial cluster) are leaks; the file's length is the allocation pointer, so the next
+   * cluster goes where they were, exactly as if they had never been written.
+   */
+  #cutTrailingLeaks(referencedEnd: number): void {
+    if (this.file.getSize() <= referencedEnd) return;
+    this.file.truncate(referencedEnd);
+    this.flushFile();
+    this.fileEnd = referencedEnd;
   }
 
   /** Forgets what `prepareForWrites` found (after a repair rewrote the tables). */

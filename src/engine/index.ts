@@ -4,6 +4,9 @@
  * typed errors.
  */
 export { QedImage } from './qed-image.ts';
+export { compactImageFile, compactImageSteps } from './compact.ts';
+export { inspectImageSpace } from './bare-image.ts';
+export { QedCompactionError } from './compact-errors.ts';
 export { RawImage, type BlockReader } from './block-reader.ts';
 export type { SyncFile, FileRange } from './sync-file.ts';
 export { MemoryFile } from '../backends/memory-file.ts';

@@ -5,7 +5,7 @@
  */
 import { HEADER_STRUCT_SIZE_BYTES, SECTOR_SIZE_BYTES } from '../qed/constants.ts';
 import { QedArgumentError, QedClosedError, QedRangeError, QedReadOnlyError } from '../qed/errors.ts';
-import type { Geometry } from '../qed/geometry.ts';
+import { type Geometry, roundDownToCluster } from '../qed/geometry.ts';
 import { type QedHeader, decodeBackingName, decodeHeader, hasBackingFile, isBackingRaw, isValidImageSize, validateHeader } from '../qed/header.ts';
 import { assertRequestInside, describeImage } from './image-info.ts';
 import { openBacking } from './backing.ts';
@@ -19,7 +19,7 @@ import { mapImage } from './map.ts';
 import { readRange } from './read-path.ts';
 import { type SyncFile, readFully } from './sync-file.ts';
 import type { CheckOptions, CheckReport, CreateOptions, Extent, ImageInfo, IoStats, OpenOptions } from './types.ts';
-import { writeRange, writeZeroData, zeroClusters } from './write-path.ts';
+import { discardClusters, writeRange, writeZeroData, zeroClusters } from './write-path.ts';
 
 /** Default limit on backing chain depth. */
 const DEFAULT_MAX_BACKING_DEPTH = 64;
@@ -168,12 +168,23 @@ export class QedImage implements BlockReader {
   }
 
   /**
-   * Accepts a discard of `[offset, offset + length)`. QED keeps no free-space map, so, as in
-   * QEMU, nothing is released and the contents stay as they are; the range is only validated.
+   * Discards `[offset, offset + length)`: every whole cluster in it that holds data here stops
+   * referencing it and reads as zeros from then on (a zero cluster, entry 1, over a backing
+   * image; unallocated, entry 0, without one). Partial clusters at either end and clusters that
+   * hold no data are left as they are. No data is written; the freed clusters are leaks that
+   * `compactImageFile` (or, at the end of the file, a repair) gives back. QEMU ignores discards
+   * on QED; this is qedisk's own, and the layout stays valid for QEMU.
    */
   discard(offset: number, length: number): void {
     this.#assertWritable();
     this.#assertRange(offset, length);
+    const cs = this.geometry.clusterSize;
+    const end = offset + length;
+    const alignedStart = Math.min(Math.ceil(offset / cs) * cs, end);
+    const alignedEnd = end === this.size ? end : Math.max(Math.floor(end / cs) * cs, alignedStart);
+    if (alignedEnd <= alignedStart) return;
+    this.#state.prepareForWrites();
+    forEachTableChunk(this.geometry, alignedStart, alignedEnd - alignedStart, (l1Index, start, chunkEnd) => discardClusters(this.#state, l1Index, start, chunkEnd));
   }
 
   /** Makes every completed write durable. The need-check bit is left as it is (see `markClean`). */
@@ -213,8 +224,9 @@ export class QedImage implements BlockReader {
   }
 
   /**
-   * Checks the metadata. With `repair`, sets invalid entries to 0, then reports a second pass
-   * over the repaired image (as `qemu-img check -r` does) with `corruptionsFixed` from the first.
+   * Checks the metadata. With `repair`, sets invalid entries to 0 and cuts unreferenced clusters
+   * off the end of the file, then reports a second pass over the repaired image (as `qemu-img
+   * check -r` does) with `corruptionsFixed` and `leaksFixed` from the first.
    */
   check(options: CheckOptions = {}): CheckReport {
     this.#assertOpen();
@@ -267,13 +279,15 @@ export class QedImage implements BlockReader {
     const subject = { file: state.file, geometry: state.geometry, l1Offset: state.header.l1TableOffset, l1: state.l1, imageSize: state.imageSize };
     if (!repair) return checkImage(subject, false);
     const first = checkImage(subject, true);
+    // The repair may have cut leaked clusters off the end: the allocation pointer follows the file.
+    state.fileEnd = roundDownToCluster(state.geometry, state.file.getSize());
     state.cache.clear();
     state.allocatedClusters = null;
     state.forgetReferenceScan();
     const second = checkImage(subject, false);
     this.#corruptionRemains = second.corruptions > 0 || second.checkErrors > 0;
     if (!this.#corruptionRemains && state.needCheckOnDisk) this.#clearNeedCheck();
-    return { ...second, corruptionsFixed: first.corruptionsFixed };
+    return { ...second, corruptionsFixed: first.corruptionsFixed, leaksFixed: first.leaksFixed };
   }
 
   #clearNeedCheck(): void {

@@ -117,8 +117,13 @@ export interface CheckReport {
   corruptions: number;
   /** Corruptions repaired (invalid entries set to 0). */
   corruptionsFixed: number;
-  /** Clusters in the file that nothing references (never repaired, harmless). */
+  /**
+   * Clusters in the file that nothing references (harmless: space only). A repair cuts those at
+   * the end of the file off; the ones between referenced clusters stay until a compaction.
+   */
   leaks: number;
+  /** Clusters a repair cut off the end of the file (unreferenced), as `leaks-fixed` in qemu-img. */
+  leaksFixed: number;
   /** Errors that stopped part of the check (table reads that failed). */
   checkErrors: number;
   /** Data clusters referenced by L2 tables. */
@@ -133,7 +138,10 @@ export interface CheckReport {
 
 /** Options of `check`. */
 export interface CheckOptions {
-  /** Set invalid entries to 0 (duplicates and leaks are never changed). Default false. */
+  /**
+   * Set invalid entries to 0 and cut unreferenced clusters off the end of the file (duplicates
+   * and leaks between referenced clusters are never changed). Default false.
+   */
   repair?: boolean;
 }
 
@@ -152,4 +160,51 @@ export interface Extent {
   offset?: number;
   /** For `unallocated` runs: true when a backing image supplies them. */
   fromBacking?: boolean;
+}
+
+/** Where the bytes of a QED file go (`inspectImageSpace`). All in bytes. */
+export interface SpaceReport {
+  /** Length of the file. */
+  fileBytes: number;
+  /** Data clusters the L2 tables reference. */
+  dataBytes: number;
+  /** Header area, L1 and L2 tables. */
+  metadataBytes: number;
+  /** Clusters nothing references, and a partial cluster at the end: what a compaction drops for sure. */
+  leakedBytes: number;
+  /** False when the check found corruptions or could not read a table (the figures are then approximate). */
+  consistent: boolean;
+}
+
+/** Options of `compactImageFile`. */
+export interface CompactOptions {
+  /**
+   * Called as the work proceeds (after each run of at most 1 MiB) with the bytes of referenced
+   * data clusters examined so far and in all.
+   */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** How far a compaction is: bytes of referenced data clusters examined so far and in all. */
+export interface CompactProgress {
+  /** Bytes examined so far. */
+  done: number;
+  /** Bytes to examine in all. */
+  total: number;
+}
+
+/** What `compactImageFile` did. Sizes in bytes, counts in clusters. */
+export interface CompactReport {
+  /** Length of the source file. */
+  bytesBefore: number;
+  /** Length of the compacted file. */
+  bytesAfter: number;
+  /** Data clusters copied. */
+  dataClusters: number;
+  /** Data clusters that held only zeros: now zero clusters (over a backing image) or unallocated. */
+  zeroClustersDropped: number;
+  /** Clusters of the source that nothing referenced (leaks). */
+  leakedClustersDropped: number;
+  /** L2 tables in the compacted file. */
+  tables: number;
 }

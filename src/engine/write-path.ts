@@ -65,6 +65,30 @@ export function zeroClusters(state: ImageState, l1Index: number, start: number, 
   }
 }
 
+/**
+ * Drops the data clusters among the whole clusters of guest `[start, end)` (inside one L2
+ * table): their entries become 1 over a backing image (so the backing data stays hidden) or 0
+ * without one; both read as zeros. Only existing table sectors are rewritten, with no flush: an
+ * entry is its old or its new value after a crash, and both are valid. Nothing is read from the
+ * backing image, so this never throws `BackingDataPendingError`.
+ */
+export function discardClusters(state: ImageState, l1Index: number, start: number, end: number): void {
+  const { geometry } = state;
+  const table = state.tableFor(l1Index);
+  if (!table) return;
+  const marker = state.backing ? L2_ENTRY_ZERO : L2_ENTRY_UNALLOCATED;
+  const lastIndex = l2IndexOf(geometry, start) + Math.ceil((end - start) / geometry.clusterSize);
+  for (let index = l2IndexOf(geometry, start); index < lastIndex; ) {
+    let count = 0;
+    while (index + count < lastIndex && classifyEntry(geometry, table.get(index + count), state.fileEnd) === ClusterState.Data) count++;
+    if (count > 0) {
+      state.setEntries(l1Index, table, index, count, marker, 0);
+      if (state.allocatedClusters !== null) state.allocatedClusters -= count;
+    }
+    index += Math.max(count, 1);
+  }
+}
+
 /** True when the cluster at `index` is not yet a zero cluster and holds no data. */
 function needsZeroMarker(state: ImageState, table: Table | null, index: number): boolean {
   const entry = table ? table.get(index) : L2_ENTRY_UNALLOCATED;

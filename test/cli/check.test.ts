@@ -30,6 +30,7 @@ describe('qedisk check', () => {
       corruptions: 0,
       corruptionsFixed: 0,
       leaks: 0,
+      leaksFixed: 0,
       checkErrors: theirs['check-errors'],
       allocatedClusters: theirs['allocated-clusters'],
       fragmentedClusters: theirs['fragmented-clusters'],
@@ -47,6 +48,19 @@ describe('qedisk check', () => {
     expect(qemuImg(dir, ['check', 'leak.qed']).status).toBe(3);
     expect(result.stdout.toString()).toContain('1 leaked clusters were found on the image.\n');
     expect(fileHash(at('leak.qed'))).toBe(before);
+  });
+
+  it('cuts leaked clusters at the end of the file off with --repair, after which qemu-img check finds no leak', () => {
+    copyFileSync(at('clean.qed'), at('trailing.qed'));
+    const cleanSize = statSync(at('clean.qed')).size;
+    truncateSync(at('trailing.qed'), cleanSize + 3 * 64 * 1024 + 100); // three whole clusters and a partial one
+    expect(qemuImg(dir, ['check', 'trailing.qed']).status).toBe(3);
+    const result = qedisk(dir, ['check', '--repair', 'trailing.qed']);
+    expect(result.status).toBe(0);
+    expect(result.stdout.toString()).toContain('    3 leaked clusters\n    0 corruptions\n');
+    expect(statSync(at('trailing.qed')).size).toBe(cleanSize);
+    expect(qemuImg(dir, ['check', 'trailing.qed']).status).toBe(0);
+    expect(qemuImg(dir, ['compare', '-f', 'qed', '-F', 'qed', 'trailing.qed', 'clean.qed']).status).toBe(0);
   });
 
   it('exits 2 on a corrupted L2 entry, as qemu-img does, without repairing it', () => {

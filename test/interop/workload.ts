@@ -27,6 +27,8 @@ export interface WorkloadResult {
   readonly backingName: string | null;
   /** Guest operations performed, by kind. */
   readonly counts: Readonly<Record<string, number>>;
+  /** Data clusters the discards dropped (leaks until a compaction, or a repair when at the end of the file). */
+  readonly discardedClusters: number;
 }
 
 /** Operations per workload, and where the image is closed and reopened or resized. */
@@ -83,8 +85,9 @@ function randomRange(rng: Rng, size: number, maxLength: number, align: number): 
 
 /**
  * Runs the workload of `c` on a new image `${stem}.qed`: random data writes (unaligned and
- * aligned), unaligned and cluster-aligned zero writes, writes across L2 tables, discards, two
- * reopens (the second with a one-table L2 cache) and one resize.
+ * aligned), unaligned and cluster-aligned zero writes, writes across L2 tables, discards (whole
+ * data clusters then read as zeros), two reopens (the second with a one-table L2 cache) and one
+ * resize.
  */
 export function runWorkload(scratch: Scratch, c: WorkloadCase, stem: string): WorkloadResult {
   const rng = new Rng(c.seed);
@@ -101,6 +104,7 @@ export function runWorkload(scratch: Scratch, c: WorkloadCase, stem: string): Wo
   let model = new Uint8Array(image.size);
   if (backing) model.set(backing.bytes.subarray(0, Math.min(backing.bytes.byteLength, model.byteLength)));
   const counts: Record<string, number> = {};
+  let discardedClusters = 0;
   const span = bytesPerL2Table(cs, c.tableSize);
   const maxLength = Math.min(3 * cs, 1536 * 1024);
   try {
@@ -129,7 +133,18 @@ export function runWorkload(scratch: Scratch, c: WorkloadCase, stem: string): Wo
       const align = kind.startsWith('aligned') ? cs : 1;
       const [offset, length] = randomRange(rng, model.byteLength, maxLength, align);
       if (kind === 'discard') {
+        // Whole clusters that held data here read as zeros afterwards; everything else is unchanged.
+        const data = image.map().filter((extent) => extent.kind === 'data');
         image.discard(offset, length);
+        const first = Math.ceil(offset / cs) * cs;
+        const last = offset + length === model.byteLength ? model.byteLength : Math.floor((offset + length) / cs) * cs;
+        for (const extent of data) {
+          const start = Math.max(extent.start, first);
+          const end = Math.min(extent.start + extent.length, last);
+          if (start >= end) continue;
+          model.fill(0, start, end);
+          discardedClusters += Math.ceil((end - start) / cs);
+        }
       } else if (kind.endsWith('zero')) {
         image.writeZeroes(offset, length);
         model.fill(0, offset, offset + length);
@@ -142,5 +157,5 @@ export function runWorkload(scratch: Scratch, c: WorkloadCase, stem: string): Wo
   } finally {
     image.close();
   }
-  return { path, model, backingName: backing?.name ?? null, counts };
+  return { path, model, backingName: backing?.name ?? null, counts, discardedClusters };
 }

@@ -18,10 +18,12 @@ export const checkCommand: Command = {
     'Exit status as qemu-img check: 0 clean, 1 check errors, 2 corruptions, 3 only leaks',
     '(leaked clusters waste space but do no harm).',
     '',
-    '  --repair  set invalid table entries to 0, then check again and report that second pass',
-    '            (leaks and clusters referenced twice are never changed)',
-    '  --json    print one JSON object (corruptions, corruptionsFixed, leaks, checkErrors,',
-    '            allocatedClusters, fragmentedClusters, totalClusters, imageEndOffset)',
+    '  --repair  set invalid table entries to 0 and cut leaked clusters off the end of the',
+    '            file (the space a crash during a write left behind), then check again and',
+    '            report that second pass (leaks between used clusters stay: see compact;',
+    '            clusters referenced twice are never changed)',
+    '  --json    print one JSON object (corruptions, corruptionsFixed, leaks, leaksFixed,',
+    '            checkErrors, allocatedClusters, fragmentedClusters, totalClusters, imageEndOffset)',
   ],
   async run(argv) {
     const specs = { repair: { type: 'boolean', short: 'r' }, json: { type: 'boolean' } } as const;
@@ -33,7 +35,11 @@ export const checkCommand: Command = {
       const repaired = await withImage(path, { mode: 'write' }, ({ image }) => image.check({ repair: true }));
       // A read-write open of an image with the need-check bit repairs it before check() runs, so
       // count what the read-only pass found and the repair pass no longer sees.
-      report = { ...repaired, corruptionsFixed: Math.max(repaired.corruptionsFixed, found.corruptions - repaired.corruptions) };
+      report = {
+        ...repaired,
+        corruptionsFixed: Math.max(repaired.corruptionsFixed, found.corruptions - repaired.corruptions),
+        leaksFixed: Math.max(repaired.leaksFixed, found.leaks - repaired.leaks),
+      };
     }
     await (options.json ? printJson(toJson(report)) : printLines(describeCheck(report, options.repair)));
     return checkExitStatus(report);
@@ -51,8 +57,8 @@ export function checkExitStatus(report: CheckReport): number {
 /** The human-readable lines of `check`, worded as qemu-img check's. */
 export function describeCheck(report: CheckReport, repaired: boolean): string[] {
   const lines: string[] = [];
-  if (repaired && report.corruptionsFixed > 0) {
-    lines.push('The following inconsistencies were found and repaired:', '', '    0 leaked clusters', `    ${report.corruptionsFixed} corruptions`, '');
+  if (repaired && (report.corruptionsFixed > 0 || report.leaksFixed > 0)) {
+    lines.push('The following inconsistencies were found and repaired:', '', `    ${report.leaksFixed} leaked clusters`, `    ${report.corruptionsFixed} corruptions`, '');
     lines.push('Double checking the fixed image now...');
   }
   const clean = report.corruptions === 0 && report.leaks === 0 && report.checkErrors === 0;
@@ -77,8 +83,8 @@ export function describeCheck(report: CheckReport, repaired: boolean): string[] 
 
 /** The JSON object of `check --json`, with a fixed key order. */
 function toJson(report: CheckReport): CheckReport {
-  const { corruptions, corruptionsFixed, leaks, checkErrors, allocatedClusters, fragmentedClusters, totalClusters, imageEndOffset } = report;
-  return { corruptions, corruptionsFixed, leaks, checkErrors, allocatedClusters, fragmentedClusters, totalClusters, imageEndOffset };
+  const { corruptions, corruptionsFixed, leaks, leaksFixed, checkErrors, allocatedClusters, fragmentedClusters, totalClusters, imageEndOffset } = report;
+  return { corruptions, corruptionsFixed, leaks, leaksFixed, checkErrors, allocatedClusters, fragmentedClusters, totalClusters, imageEndOffset };
 }
 
 /** `part / whole` as a percentage with two decimals; 0.00 when `whole` is 0. */
