@@ -92,6 +92,7 @@ try {
     log('measuring the guest (v86 boots Linux in Chromium) ...');
     lines.push(...(await guestLines({ log })));
   }
+  if (only === undefined || only === 'network') lines.push(...(log('measuring boots over emulated networks (busybox and Python bases) ...'), await (await import('./browser/network-boot-bench.ts')).networkLines({ log })));
   let scale: ScaleFigures | null = null;
   if (only === undefined || only === 'scale') {
     log('measuring scale (1 TiB sparse disk) ...');

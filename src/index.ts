@@ -24,3 +24,8 @@ export type * from './protocol/types.ts';
 export type { CheckOptions, CheckReport, Extent, IoStats } from './engine/types.ts';
 export type { L2CacheStats } from './engine/l2-cache.ts';
 export * from './v86/index.ts';
+export { openFiles, listPartitions, DiskFiles, MAX_READ_FILE_BYTES, type OpenFilesOptions, type ReadChunksOptions, type ZipDownload, type FileData } from './client/files.ts';
+export { READING_SNAPSHOT_LABEL } from './client/files/reading-pin.ts';
+export { DiskAttachedError, FilesChangedError, FilesWriteInterruptedError, FilesZipLimitError } from './protocol/files-errors.ts';
+export type { FileEntry, FileStat, FileType, FileSystemKind, FsUsage, PartitionInfo, VolumeInfo, FilesWriteOptions, FilesMkdirOptions, FilesRmOptions, ZipOptions } from './protocol/files.ts';
+export * from './fs/errors.ts';

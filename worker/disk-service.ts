@@ -13,6 +13,7 @@ import type { CheckOptions, CheckReport, Extent } from '../src/engine/types.ts';
 import { QedArgumentError, QedReadOnlyError } from '../src/qed/errors.ts';
 import { acquireDiskLock } from './disk-lock.ts';
 import { exportFlattened } from './flatten-export.ts';
+import { FilesService } from './files/files-service.ts';
 import { importUnderLock } from './formats/import-under-lock.ts';
 import { listKeptImageBases, removeKeptImageBases } from './formats/kept-bases.ts';
 import { exportQcow2 } from './formats/qcow2-export.ts';
@@ -30,11 +31,14 @@ import { serveVmRequest } from './vm-saves/vm-requests.ts';
 export class DiskService implements DiskWorkerApi {
   readonly #disks: OpenDisks;
   readonly #hooks: DiskWorkerHooks;
+  /** The file systems on the disks (`DiskWorkerApi.files`). */
+  readonly files: FilesService;
 
   /** Serves the disks in `disks`, with `hooks` (custom devices, file wrappers) plugged in. */
   constructor(disks: OpenDisks, hooks: DiskWorkerHooks = {}) {
     this.#disks = disks;
     this.#hooks = hooks;
+    this.files = new FilesService(disks, hooks.wrapFile);
   }
 
   async open(name: string, options: WorkerOpenOptions): Promise<OpenedDisk> {
@@ -42,6 +46,7 @@ export class DiskService implements DiskWorkerApi {
     if (options.create && options.readOnly) throw new QedArgumentError('create and readOnly cannot be combined');
     const factory = options.device === undefined ? null : this.#hooks.devices?.[options.device];
     if (options.device !== undefined && !factory) throw new QedArgumentError(`no device "${String(options.device)}" is registered in this disk worker`);
+    await this.files.release(name);
     const lock = await acquireDiskLock(name);
     try {
       const opened = factory ? { session: await factory(name, options, lock), created: true } : await openDiskFile(name, options, lock, this.#hooks.wrapFile);
@@ -114,6 +119,7 @@ export class DiskService implements DiskWorkerApi {
   }
 
   async remove(name: string): Promise<boolean> {
+    await this.files.release(name);
     const lock = await acquireDiskLock(name);
     try {
       const folder = await diskFolder();
@@ -151,6 +157,7 @@ export class DiskService implements DiskWorkerApi {
 
   async deleteSnapshot(name: string, snapshotId: string): Promise<void> {
     validateDiskName(name);
+    await this.files.release(name);
     const live = this.#disks.sessionNamed(name);
     if (live) return live.run(async () => removeSnapshot(await diskFolder(), name, snapshotId));
     const lock = await acquireDiskLock(name);
@@ -180,6 +187,7 @@ export class DiskService implements DiskWorkerApi {
    */
   async #alter<T>(name: string, change: (folder: FileSystemDirectoryHandle) => Promise<T>): Promise<T> {
     validateDiskName(name);
+    await this.files.release(name);
     const folder = await diskFolder();
     const live = this.#disks.sessionNamed(name);
     if (live) {

@@ -6,7 +6,7 @@
  * `window.guestBench`.
  */
 import { deleteDisk, openDisk } from '../../src/index.ts';
-import type { Disk } from '../../src/protocol/types.ts';
+import type { Disk, OpfsDisk, RemoteBaseStatus } from '../../src/protocol/types.ts';
 import { MemoryFile } from '../../src/backends/memory-file.ts';
 import { QedImage } from '../../src/engine/index.ts';
 import { localDisk } from '../../src/client/local-disk.ts';
@@ -33,6 +33,10 @@ export interface GuestBenchState {
   send(text: string): void;
   /** Stops the VM and closes the disk. */
   stop(): Promise<void>;
+  /** Marks `name` when a line of the guest's console first matches `pattern` (a RegExp source). */
+  watch(name: string, pattern: string): void;
+  /** The disk's HTTP base status (`?base=`), or null. */
+  baseStatus(): Promise<RemoteBaseStatus | null>;
 }
 
 declare global {
@@ -48,6 +52,8 @@ const lines = new SerialLines();
 const decoder = new TextDecoder();
 let vm: RunningVm | null = null;
 let disk: Disk | null = null;
+let opfsDisk: OpfsDisk | null = null;
+const watches: Array<{ name: string; pattern: RegExp }> = [];
 
 const state: GuestBenchState = {
   marks: {},
@@ -63,6 +69,8 @@ const state: GuestBenchState = {
     vm = null;
     disk = null;
   },
+  watch: (name, pattern) => void watches.push({ name, pattern: new RegExp(pattern) }),
+  baseStatus: async () => (opfsDisk ? opfsDisk.baseStatus() : null),
 };
 window.guestBench = state;
 
@@ -74,6 +82,7 @@ lines.onLine((line) => {
   if (line === 'QEDISK-SNAPSHOT-POINT') mark('snapshot-point');
   if (line.startsWith('QEDISK-START:')) mark('start-line');
   if (line === 'QEDISK-READY') mark('ready');
+  for (const { name, pattern } of watches) if (pattern.test(line)) mark(name);
 });
 
 function receive(byte: number): void {
@@ -82,11 +91,26 @@ function receive(byte: number): void {
   if (state.marks['ready'] !== undefined && state.serial.endsWith('qedisk# ')) mark('shell');
 }
 
+/** `?base=PATH`: the disk is an overlay of the HTTP base at PATH (raw), as the demo's shared-base disks are. */
+const basePath = params.get('base');
+
 async function openBenchDisk(): Promise<Disk> {
   const size = Number(params.get('size') ?? '64') * MIB;
   const name = params.get('name') ?? 'guest-bench';
+  if (basePath !== null) {
+    opfsDisk = await openDisk(name, { create: { base: { kind: 'url', url: basePath, format: 'raw' } } });
+    return timedDisk(opfsDisk, () => state.diskTimes);
+  }
   const opened = params.get('disk') === 'memory' ? localDisk(QedImage.create(new MemoryFile(), { size }), { name }) : await openDisk(name, { create: { size } });
   return timedDisk(opened, () => state.diskTimes);
+}
+
+/** `?cache-base=PATH`: makes a disk on the base at PATH and its whole base available offline (kept: the cache stays while a disk uses it). */
+async function cacheBase(path: string): Promise<void> {
+  const prepared = await openDisk(params.get('name') ?? 'guest-bench-cache', { create: { base: { kind: 'url', url: path, format: 'raw' } } });
+  await prepared.makeAvailableOffline();
+  await prepared.close();
+  mark('cached');
 }
 
 /**
@@ -104,6 +128,8 @@ async function warmUp(): Promise<void> {
 
 async function main(): Promise<void> {
   if (params.has('warmup')) return warmUp();
+  const toCache = params.get('cache-base');
+  if (toCache !== null) return cacheBase(toCache);
   disk = await openBenchDisk();
   mark('disk-open');
   const screen = document.querySelector<HTMLElement>('#screen');

@@ -49,7 +49,7 @@ export interface GuestSession {
 export async function warmUp(context: BrowserContext, baseUrl: string, timeoutMs: number): Promise<void> {
   const page = await context.newPage();
   try {
-    await page.goto(`${baseUrl}/bench/browser/guest-page.html?warmup=1`);
+    await page.goto(`${baseUrl}/bench/browser/guest-page.html?warmup=1`, { timeout: timeoutMs });
     await page.waitForFunction(() => window.guestBench.marks['warm'] !== undefined || window.guestBench.error !== null, undefined, { timeout: timeoutMs, polling: 100 });
     await failOnPageError(page);
   } finally {

@@ -82,6 +82,10 @@ export class WorkerDisk implements OpfsDisk {
     return this.#call((api) => api.map(this.#id));
   }
 
+  setAttached(attached: boolean): Promise<void> {
+    return this.#call((api) => api.files.setAttached(this.#id, attached));
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

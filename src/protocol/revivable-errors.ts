@@ -6,6 +6,7 @@
 import { QedBackingChangedError } from '../backends/remote/backing-changed-error.ts';
 import { ImageCorruptionError, ImageEncryptedError, ImageFormatError, ImageUnsupportedError } from '../formats/errors.ts';
 import * as fsErrors from '../fs/errors.ts';
+import { DiskAttachedError, FilesChangedError, FilesWriteInterruptedError, FilesZipLimitError } from './files-errors.ts';
 import { ImportBackingFileError } from './import-errors.ts';
 import { VmSaveError, VmSaveFormatError, VmSaveMismatchError, VmSaveNotFoundError } from './vm-saves.ts';
 import { QedArgumentError, QedBackingError, QedClosedError, QedCorruptionError, QedError, QedFormatError, QedIoError, QedQuotaError, QedRangeError, QedReadOnlyError, StorageUnsupportedError } from '../qed/errors.ts';
@@ -36,6 +37,10 @@ const CLASSES: readonly MessageErrorClass[] = [
   VmSaveMismatchError,
   VmSaveNotFoundError,
   VmSaveFormatError,
+  DiskAttachedError,
+  FilesChangedError,
+  FilesWriteInterruptedError,
+  FilesZipLimitError,
   ...Object.values<unknown>(fsErrors).filter((value: unknown): value is MessageErrorClass => typeof value === 'function' && value.prototype instanceof QedError),
 ];
 

@@ -236,4 +236,11 @@ export interface Disk {
   exportFile(): Promise<File>;
   /** Flushes, marks the image clean, releases the OPFS handle and the lock. */
   close(): Promise<void>;
+  /**
+   * Marks the disk as used by a running VM (`true`; counted) or no longer (`false`), so that the
+   * files API refuses to write its file system (`DiskAttachedError`) and reads it through a
+   * snapshot meanwhile. `toV86Disk` and its `detach()` call it; closing the disk clears it.
+   * Absent on disks the files API cannot reach (in memory in the page).
+   */
+  setAttached?(attached: boolean): Promise<void>;
 }

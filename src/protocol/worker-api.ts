@@ -7,6 +7,8 @@
 import type { WorkerSupport } from './support.ts';
 import type { CheckOptions, CheckReport, Extent } from '../engine/types.ts';
 import type { KeptImageFormat } from './base-names.ts';
+import type { ProxyMarked } from 'comlink';
+import type { FilesWorkerApi } from './files.ts';
 import type { BaseDownloadProgress, DiskInfo, ImportProgress, OpenDiskOptions, Progress, RemoteBaseStatus } from './types.ts';
 import type { VmWorkerReply, VmWorkerRequest } from './vm-saves.ts';
 
@@ -145,6 +147,8 @@ export interface DiskWorkerApi {
   restoreSnapshot(name: string, snapshotId: string): Promise<void>;
   /** Deletes snapshot `snapshotId` of disk `name`; `DiskInUseError` while a file sits on it. */
   deleteSnapshot(name: string, snapshotId: string): Promise<void>;
+  /** The file systems on disks, read and written without booting a guest (see `files.ts`); a nested Comlink object. */
+  readonly files: FilesWorkerApi & ProxyMarked;
   /** The disk side of VM save points (tagged snapshots, their export and import); see `vm-saves.ts`. */
   vmSaves(request: VmWorkerRequest): Promise<VmWorkerReply>;
 }

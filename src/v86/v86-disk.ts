@@ -107,8 +107,12 @@ export interface V86Disk {
   settled(): Promise<void>;
   /** Waits for issued requests, then flushes the disk. Rejects if the flush fails. */
   flush(): Promise<void>;
-  /** Stops the idle-flush timer; requests still work, but nothing is flushed on its own. */
-  detach(): void;
+  /**
+   * Call when the VM has stopped: stops the idle-flush timer (requests still work, but nothing is
+   * flushed on its own) and tells the disk no VM uses it any more, so the files API may write its
+   * file system again (`Disk.setAttached`). Resolves when the disk took note; idempotent.
+   */
+  detach(): Promise<void>;
 }
 
 /**
@@ -121,6 +125,8 @@ export async function toV86Disk(disk: Disk, options: V86DiskOptions = {}): Promi
     throw new QedArgumentError(`v86 needs a disk size that is a positive multiple of 512 bytes, got ${byteLength}`);
   }
   const sectorZero = await disk.read(0, SECTOR_SIZE_BYTES);
+  // From here until detach() (or the disk's close) file writes to the disk are refused: the guest mounts it.
+  await disk.setAttached?.(true);
   return new V86DiskAdapter(disk, byteLength, sectorZero.slice(), options);
 }
 
@@ -136,6 +142,8 @@ class V86DiskAdapter implements V86Disk {
   readonly #onAccess: V86DiskOptions['onAccess'];
   readonly #stats: V86DiskStats = emptyStats();
   readonly #inFlight = new Set<Promise<void>>();
+  /** True once `detach()` told the disk the VM is gone. */
+  #detached = false;
 
   constructor(disk: Disk, byteLength: number, sectorZero: Uint8Array, options: V86DiskOptions) {
     this.#disk = disk;
@@ -222,8 +230,11 @@ class V86DiskAdapter implements V86Disk {
     this.#stats.flushes += 1;
   }
 
-  detach(): void {
+  async detach(): Promise<void> {
     this.#idleFlush.stop();
+    if (this.#detached) return;
+    this.#detached = true;
+    await this.#disk.setAttached?.(false);
   }
 
   #track(request: Promise<void>): void {

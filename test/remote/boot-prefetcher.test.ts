@@ -50,20 +50,27 @@ function requestedChunks(): Array<[number, number]> {
 const fetcherOf = (): RangeFetcher => new RangeFetcher(remote, { readAheadChunks: 0 });
 
 describe('BootPrefetcher', () => {
-  it('streams every manifest chunk in manifest order, joining near runs into requests of at most requestBytes', async () => {
+  it('streams every manifest chunk, planning a batch at a time: sorted, near chunks joined, at most requestBytes each, earliest in the manifest first', async () => {
     const fetcher = fetcherOf();
     const runs = [{ first: 100, count: 3 }, { first: 104, count: 2 }, { first: 0, count: 1 }, { first: 50, count: 20 }];
-    const prefetcher = new BootPrefetcher(fetcher, runs, { requestBytes: 8 * CHUNK, gapChunks: 1, outstandingRequests: 1 });
+    const prefetcher = new BootPrefetcher(fetcher, runs, { requestBytes: 8 * CHUNK, gapChunks: 1, outstandingRequests: 2 });
     expect(await prefetcher.run()).toBe('done');
-    // 100-102 and 104-105 join across the one-chunk gap (103 comes along); 50-69 is split at 8 chunks.
-    expect(requestedChunks()).toEqual([[100, 6], [0, 1], [50, 8], [58, 8], [66, 4]]);
-    expect(fetcher.laneCounters('prefetch')).toEqual({ requests: 5, bytes: 27 * CHUNK });
+    // Batch 1 (16 chunks): 100-102 and 104-105 join across the one-chunk gap (103 comes along), 50-59 is split at 8 chunks.
+    expect(requestedChunks().sort((a, b) => a[0] - b[0])).toEqual([[0, 1], [50, 8], [58, 2], [60, 8], [68, 2], [100, 6]]);
+    expect(requestedChunks()[0]).toEqual([100, 6]);
+    expect(fetcher.laneCounters('prefetch')).toEqual({ requests: 6, bytes: 27 * CHUNK });
     for (const { first, count } of runs) {
       const out = new Uint8Array(count * CHUNK);
       remote.read(out, { at: first * CHUNK });
       expectBytes(out, BASE.subarray(first * CHUNK, (first + count) * CHUNK));
     }
     expect(prefetcher.status()).toMatchObject({ state: 'done', manifestChunks: 26, passedChunks: 26 });
+  });
+
+  it('coalesces chunks a boot read interleaved (10, 3, 11, 4, 12, 5) into two requests', async () => {
+    const runs = [10, 3, 11, 4, 12, 5].map((first) => ({ first, count: 1 }));
+    await new BootPrefetcher(fetcherOf(), runs, { outstandingRequests: 1 }).run();
+    expect(requestedChunks()).toEqual([[10, 3], [3, 3]]);
   });
 
   it('skips chunks already cached', async () => {

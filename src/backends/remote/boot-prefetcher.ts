@@ -62,6 +62,8 @@ export class BootPrefetcher {
   readonly #recent: boolean[] = [];
   #state: PrefetchState = 'idle';
   #cursor = 0;
+  /** Requests planned from the last batch of manifest chunks, not sent yet. */
+  readonly #planned: ChunkRange[] = [];
   #guestPosition = 0;
   #outsideReads = 0;
   #wake: (() => void) | null = null;
@@ -153,30 +155,41 @@ export class BootPrefetcher {
     return this.#state;
   }
 
-  /** The next request's chunks, or why there is none now: `ahead` (wait for the guest), `end` (all passed). */
+  /**
+   * The next request's chunks, or why there is none now: `ahead` (wait for the guest), `end` (all
+   * passed). Requests are planned a batch at a time: the next uncached manifest chunks, up to
+   * `outstandingRequests` requests' worth, sorted and coalesced (joining gaps of at most
+   * `gapChunks`), then sent in the order of their earliest manifest position.
+   */
   #nextRequest(): ChunkRange | 'ahead' | 'end' {
     const file = this.#fetcher.file;
+    while (this.#planned.length > 0) {
+      const next = this.#planned.shift() as ChunkRange;
+      if (file.missingChunks(next.first * file.chunkSize, next.count * file.chunkSize).length > 0) return next;
+    }
     this.#cursor = Math.max(this.#cursor, this.#guestPosition);
-    while (this.#cursor < this.#order.length && file.hasChunk(this.#order[this.#cursor] as number)) this.#cursor++;
-    if (this.#cursor >= this.#order.length) return 'end';
-    if (this.#cursor - this.#guestPosition >= this.#maxAheadChunks) return 'ahead';
-    const start = this.#order[this.#cursor] as number;
-    let first = start;
-    let end = start + 1;
-    this.#cursor++;
-    // Extend while the next manifest chunks join the run (gaps of at most `gapChunks`, either way).
-    while (this.#cursor < this.#order.length && end - first < this.#requestChunks) {
+    const picked: Array<{ chunk: number; position: number }> = [];
+    const budget = this.#requestChunks * this.#outstanding;
+    while (this.#cursor < this.#order.length && picked.length < budget && this.#cursor - this.#guestPosition < this.#maxAheadChunks) {
       const chunk = this.#order[this.#cursor] as number;
-      if (file.hasChunk(chunk)) {
-        this.#cursor++;
-        continue;
-      }
-      if (chunk >= end && chunk - end <= this.#gapChunks && chunk + 1 - first <= this.#requestChunks) end = chunk + 1;
-      else if (chunk < first && first - chunk - 1 <= this.#gapChunks && end - chunk <= this.#requestChunks) first = chunk;
-      else if (chunk < first || chunk >= end) break;
+      if (!file.hasChunk(chunk)) picked.push({ chunk, position: this.#cursor });
       this.#cursor++;
     }
-    return { first, count: end - first };
+    if (picked.length === 0) return this.#cursor >= this.#order.length ? 'end' : 'ahead';
+    picked.sort((a, b) => a.chunk - b.chunk);
+    const requests: Array<{ first: number; count: number; position: number }> = [];
+    for (const { chunk, position } of picked) {
+      const last = requests[requests.length - 1];
+      if (last && chunk - (last.first + last.count) <= this.#gapChunks && chunk + 1 - last.first <= this.#requestChunks) {
+        last.count = chunk + 1 - last.first;
+        last.position = Math.min(last.position, position);
+      } else {
+        requests.push({ first: chunk, count: 1, position });
+      }
+    }
+    requests.sort((a, b) => a.position - b.position);
+    this.#planned.push(...requests.map(({ first, count }) => ({ first, count })));
+    return this.#nextRequest();
   }
 
   #finish(state: Exclude<PrefetchState, 'idle' | 'running'>): void {
