@@ -65,7 +65,7 @@ export async function importRawBase(file: OpfsFile, source: Blob, progress: Impo
 }
 
 /** Reads `source` chunk by chunk, hands each to `sink` with its offset, and reports progress. */
-async function copyChunks(source: Blob, progress: ImportProgress, sink: (chunk: Uint8Array, at: number) => void): Promise<void> {
+export async function copyChunks(source: Blob, progress: ImportProgress, sink: (chunk: Uint8Array, at: number) => void): Promise<void> {
   for (let at = 0; at < source.size; at += IMPORT_CHUNK_BYTES) {
     const chunk = new Uint8Array(await source.slice(at, at + IMPORT_CHUNK_BYTES).arrayBuffer());
     sink(chunk, at);

@@ -5,6 +5,8 @@
  */
 import { assertAllowedUrl } from '../src/backends/remote/index.ts';
 import { rawBaseFileName } from '../src/protocol/base-names.ts';
+import { findKeptBase } from './formats/kept-bases.ts';
+import { checkedUrlBase } from './formats/url-base.ts';
 import { DiskExistsError, DiskNotFoundError } from '../src/protocol/errors.ts';
 import { diskFileName, validateDiskName } from '../src/protocol/disk-name.ts';
 import type { BaseSpec } from '../src/protocol/types.ts';
@@ -36,9 +38,11 @@ export async function openDiskFile(name: string, options: WorkerOpenOptions, loc
   await recoverSwap(folder, name);
   const fileName = diskFileName(name);
   const existing = await findFile(folder, fileName);
-  if (!existing && (await findFile(folder, rawBaseFileName(name)))) {
-    if (options.create) throw new DiskExistsError(name, `"${name}" exists already as a raw base`);
-    throw new QedArgumentError(`"${name}" is a raw base image: open an overlay on it (create with base { kind: 'opfs', name: '${name}' })`);
+  const keptBase = existing ? null : await findKeptBase(folder, name);
+  if (keptBase) {
+    const what = keptBase.fileName === rawBaseFileName(name) ? 'a raw base' : `a base image (${keptBase.fileName})`;
+    if (options.create) throw new DiskExistsError(name, `"${name}" exists already as ${what}`);
+    throw new QedArgumentError(`"${name}" is ${what}: open an overlay on it (create with base { kind: 'opfs', name: '${name}' })`);
   }
   if (!existing && !options.create) throw new DiskNotFoundError(name);
   const fileHandle = existing ?? (await folder.getFileHandle(fileName, { create: true }));
@@ -50,7 +54,7 @@ export async function openDiskFile(name: string, options: WorkerOpenOptions, loc
     if (file.getSize() === 0 && !create) throw new DiskNotFoundError(name, `disk "${name}" is an empty file (its creation never finished)`);
     let image: QedImage;
     if (create) {
-      const backing = create.base ? await backingOf(folder, name, create.base, chain.allowedOrigins) : undefined;
+      const backing = create.base ? await backingOf(folder, name, create.base, chain) : undefined;
       const createOptions = { size: create.size, clusterSize: create.clusterSize, tableSize: create.tableSize, resolveBacking: chain.resolve };
       image = await chain.open(() => QedImage.create(file, backing ? { ...createOptions, backing } : createOptions));
     } else {
@@ -81,19 +85,19 @@ async function openTop(folder: FileSystemDirectoryHandle, name: string, chain: B
 
 /**
  * What the header of a new overlay of disk `name` on `base` names: the absolute URL of an
- * allowed HTTP base, or the `.qed` (or, with the raw bit, `.raw`) file of another OPFS disk.
+ * allowed HTTP base (its declared format checked through `chain`), or the `.qed` (or, with the
+ * raw bit, `.raw`) file of another OPFS disk, or the image base (`.qcow2`, ...) it kept.
  */
-async function backingOf(folder: FileSystemDirectoryHandle, name: string, base: BaseSpec, allowedOrigins: readonly string[]): Promise<BackingSpec> {
+async function backingOf(folder: FileSystemDirectoryHandle, name: string, base: BaseSpec, chain: BackingChain): Promise<BackingSpec> {
   if (base.kind === 'url') {
     if (typeof base.url !== 'string') throw new QedArgumentError('a url base needs a url string');
-    const format = base.format ?? 'probe';
-    if (format !== 'raw' && format !== 'qed' && format !== 'probe') throw new QedArgumentError(`base format ${String(format)} must be raw, qed or probe`);
-    return { name: assertAllowedUrl(base.url, self.location.origin, allowedOrigins), format };
+    return checkedUrlBase(assertAllowedUrl(base.url, self.location.origin, chain.allowedOrigins), base.format ?? 'probe', chain);
   }
   if (base.kind !== 'opfs') throw new QedArgumentError(`base kind ${String(Reflect.get(base, 'kind'))} must be opfs or url`);
   const baseName = validateDiskName(base.name);
   if (baseName === name) throw new QedArgumentError(`disk "${name}" cannot be its own base`);
   if (await findFile(folder, diskFileName(baseName))) return { name: diskFileName(baseName), format: 'qed' };
-  if (await findFile(folder, rawBaseFileName(baseName))) return { name: rawBaseFileName(baseName), format: 'raw' };
+  const kept = await findKeptBase(folder, baseName);
+  if (kept) return { name: kept.fileName, format: kept.fileName === rawBaseFileName(baseName) ? 'raw' : 'probe' };
   throw new QedBackingError(`base disk "${baseName}" does not exist`);
 }

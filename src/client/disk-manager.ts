@@ -7,16 +7,19 @@ import { QedArgumentError } from '../qed/errors.ts';
 import { allRecords, deleteRecord, getRecord, putRecord } from './catalogue.ts';
 import { validateDiskName } from '../protocol/disk-name.ts';
 import { DiskNotFoundError } from '../protocol/errors.ts';
-import type { BaseSpec, DiskRecord, OpenDiskOptions, OpfsDisk, Progress } from '../protocol/types.ts';
+import type { BaseFormat, BaseSpec, DiskRecord, ImportProgress, OpenDiskOptions, OpfsDisk } from '../protocol/types.ts';
 import type { OpenedDisk, StoredDisk, WorkerOpenOptions } from '../protocol/worker-api.ts';
 import { callWorker } from './worker-connection.ts';
 import { WorkerDisk } from './worker-disk.ts';
 
 /** Options of `importDisk`. */
 export interface ImportDiskOptions {
-  /** Called after each chunk of the source (bytes done, bytes in all). */
-  onProgress?: (progress: Progress) => void;
-  /** Bytes per cluster of the disk made from a raw image; default 64 KiB. Ignored for QED files. */
+  /**
+   * Called after each chunk (bytes done, bytes in all). A qcow2, VMDK, VHD, VHDX or VDI file is
+   * imported in two phases, told apart by `phase`: `copy`, then `convert` (see `ImportProgress`).
+   */
+  onProgress?: (progress: ImportProgress) => void;
+  /** Bytes per cluster of the disk made from a raw or other non-QED image; default 64 KiB. Ignored for QED files. */
   clusterSize?: number;
   /**
    * Keep the bytes as they are, as the raw base image `NAME.raw`, to put overlays on
@@ -24,6 +27,14 @@ export interface ImportDiskOptions {
    * `format: 'raw'` and cannot be opened itself.
    */
   keepRaw?: boolean;
+  /**
+   * Keep the image as a base to put overlays on, instead of making a QED disk: a qcow2, VMDK,
+   * dynamic VHD, VHDX or VDI file is kept as it is (`NAME.qcow2`, `.vmdk`, `.vhd`, `.vhdx`,
+   * `.vdi`) once its reader has opened it, a raw image or a fixed VHD's data as the raw base
+   * `NAME.raw`; a QED file becomes a disk as usual (a disk can be a base already). Listed with
+   * its `format`; open an overlay on it with `base: { kind: 'opfs', name }`.
+   */
+  keepAsBase?: boolean;
 }
 
 /**
@@ -73,23 +84,41 @@ export async function deleteDisk(name: string): Promise<void> {
 }
 
 /**
- * Makes disk `name` from `file`, streamed in chunks (never read whole into memory). A raw image
- * becomes a sparse QED disk (its size rounded up to 512 bytes; all-zero clusters stay
- * unallocated); a file that starts with the QED magic is taken as it is, then checked. Rejects
- * with `DiskExistsError`, `DiskBusyError`, `QedCorruptionError`, `QedBackingError`, ...
+ * Makes disk `name` from `file`, streamed in chunks (never read whole into memory); its format is
+ * probed from its bytes. A raw image (or a fixed VHD) becomes a sparse QED disk (its size rounded
+ * up to 512 bytes; all-zero clusters stay unallocated); a file that starts with the QED magic is
+ * taken as it is, then checked; a qcow2 (v2/v3, compressed too), VMDK (monolithicSparse,
+ * streamOptimized), dynamic VHD, VHDX or VDI image is copied into a temporary OPFS file and read
+ * through its reader into a sparse QED disk (zero and unallocated runs stay unallocated). Rejects
+ * with `DiskExistsError`, `DiskBusyError`, `ImportBackingFileError` (an image with a backing
+ * file: import a flattened copy), `ImageFormatError`, `ImageUnsupportedError`,
+ * `ImageEncryptedError`, `ImageCorruptionError`, `QedCorruptionError`, `QedQuotaError`, ...
  */
 export async function importDisk(name: string, file: Blob, options: ImportDiskOptions = {}): Promise<DiskRecord> {
   validateDiskName(name);
   if (!(file instanceof Blob)) throw new QedArgumentError('the source must be a Blob or File');
   const onProgress = options.onProgress;
-  const progress = onProgress ? Comlink.proxy((update: Progress) => onProgress({ done: update.done, total: update.total })) : undefined;
-  const importOptions = { ...(options.clusterSize === undefined ? {} : { clusterSize: options.clusterSize }), ...(options.keepRaw ? { keepRaw: true } : {}) };
+  const progress = onProgress ? Comlink.proxy((update: ImportProgress) => onProgress(copyProgress(update))) : undefined;
+  const importOptions = {
+    ...(options.clusterSize === undefined ? {} : { clusterSize: options.clusterSize }),
+    ...(options.keepRaw ? { keepRaw: true } : {}),
+    ...(options.keepAsBase ? { keepAsBase: true } : {}),
+  };
   const result = await callWorker(name, (api) => api.importDisk(name, file, importOptions, progress));
   const now = Date.now();
   const record: DiskRecord = { name, size: result.size, createdAt: now, lastOpenedAt: now, base: null, format: result.format ?? 'qed' };
   await putRecord(record);
   return record;
 }
+
+/** The known fields of an import progress report. */
+function copyProgress(update: ImportProgress): ImportProgress {
+  const phase = update.phase === 'copy' || update.phase === 'convert' ? update.phase : undefined;
+  return phase === undefined ? { done: update.done, total: update.total } : { done: update.done, total: update.total, phase };
+}
+
+/** The formats an HTTP base may be declared in. */
+const BASE_FORMATS: readonly BaseFormat[] = ['probe', 'raw', 'qed', 'qcow2', 'vmdk', 'vpc', 'vhdx', 'vdi'];
 
 /** A structured-clone-safe copy of the known open options. */
 function cloneOpenOptions(options: OpenDiskOptions): WorkerOpenOptions {
@@ -120,6 +149,7 @@ function cloneOpenOptions(options: OpenDiskOptions): WorkerOpenOptions {
 function cloneBase(base: BaseSpec): BaseSpec {
   if (typeof base === 'object' && base !== null && base.kind === 'opfs' && typeof base.name === 'string') return { kind: 'opfs', name: base.name };
   if (typeof base === 'object' && base !== null && base.kind === 'url' && typeof base.url === 'string') {
+    if (base.format !== undefined && !BASE_FORMATS.includes(base.format)) throw new QedArgumentError(`base format ${JSON.stringify(String(base.format))} must be one of ${BASE_FORMATS.join(', ')}`);
     return base.format === undefined ? { kind: 'url', url: base.url } : { kind: 'url', url: base.url, format: base.format };
   }
   throw new QedArgumentError("a base must be { kind: 'opfs', name } or { kind: 'url', url, format? }");

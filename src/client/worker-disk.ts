@@ -5,8 +5,9 @@
 import * as Comlink from 'comlink';
 import type { CheckReport, Extent } from '../engine/types.ts';
 import { QedArgumentError, QedClosedError } from '../qed/errors.ts';
-import type { BaseDownloadProgress, DiskInfo, OpfsDisk, Progress, RemoteBaseStatus, WriteOptions } from '../protocol/types.ts';
+import type { BaseDownloadProgress, DiskInfo, ExportFileOptions, OpfsDisk, Progress, RemoteBaseStatus, WriteOptions } from '../protocol/types.ts';
 import type { DiskWorkerApi, OpenedDisk } from '../protocol/worker-api.ts';
+import { planExport } from './export-format.ts';
 import { blockLane, callWorker } from './worker-connection.ts';
 
 /** An open disk served by the worker. Calls are sent in order, and the worker keeps that order. */
@@ -59,9 +60,21 @@ export class WorkerDisk implements OpfsDisk {
     return this.#call((api) => api.check(this.#id, { repair: options.repair ?? false }));
   }
 
-  /** The `.qed` file, flushed and marked clean. Read it before writing again: later writes may show through. */
-  exportFile(): Promise<File> {
-    return this.#call((api) => api.exportFile(this.#id));
+  /**
+   * The `.qed` file, flushed and marked clean (read it before writing again: later writes may show
+   * through); or with `{ format: 'qcow2' }` a flattened qcow2 file (see `OpfsDisk.exportFile`).
+   */
+  exportFile(options?: ExportFileOptions): Promise<File> {
+    let plan;
+    try {
+      plan = planExport(options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (plan.format === 'qed') return this.#call((api) => api.exportFile(this.#id));
+    const { onProgress } = plan;
+    const progress = onProgress ? Comlink.proxy((update: Progress) => onProgress({ done: update.done, total: update.total })) : undefined;
+    return this.#call((api) => api.exportQcow2(this.#id, plan.options, progress));
   }
 
   baseStatus(): Promise<RemoteBaseStatus | null> {

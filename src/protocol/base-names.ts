@@ -5,7 +5,9 @@
  * ```
  * NAME.qed                 the disk (its live overlay)
  * NAME.<id>.qsnap          a frozen snapshot of NAME (id: digits), QED, read-only
- * NAME.raw                 a raw base image kept as it is (importDisk with keepRaw)
+ * NAME.raw                 a raw base image kept as it is (importDisk with keepRaw or keepAsBase)
+ * NAME.qcow2 / .vmdk / .vhd / .vhdx / .vdi
+ *                          an image of another format kept as it is as a base (keepAsBase)
  * NAME.qed.pending         a new overlay about to replace NAME.qed (reset, snapshot, restore)
  * NAME.export              the last flattened export of NAME
  * base-<hash>.base-cache   bytes of an HTTP base fetched so far (one pair per base URL)
@@ -30,6 +32,15 @@ export const EXPORT_SUFFIX = '.export';
 export const BASE_CACHE_SUFFIX = '.base-cache';
 /** Suffix of an HTTP base's chunk map. */
 export const BASE_MAP_SUFFIX = '.base-map';
+
+/** The formats of image bases kept as they are (besides raw), and the suffix of each. */
+export const KEPT_IMAGE_SUFFIXES = { qcow2: '.qcow2', vmdk: '.vmdk', vpc: '.vhd', vhdx: '.vhdx', vdi: '.vdi' } as const;
+
+/** A format an image base other than raw may be kept in (`qemu-img` names; `vpc` is VHD). */
+export type KeptImageFormat = keyof typeof KEPT_IMAGE_SUFFIXES;
+
+/** Every `KeptImageFormat`. */
+export const KEPT_IMAGE_FORMATS: readonly KeptImageFormat[] = ['qcow2', 'vmdk', 'vpc', 'vhdx', 'vdi'];
 
 /** A snapshot id: 1-16 digits. */
 const SNAPSHOT_ID_PATTERN = /^[0-9]{1,16}$/;
@@ -69,18 +80,40 @@ export function rawBaseNameOfFile(fileName: string): string | null {
   return isValidDiskName(name) ? name : null;
 }
 
+/** The file of the image base `name` (validated) kept in `format`. */
+export function keptImageFileName(name: string, format: KeptImageFormat): string {
+  return `${validateDiskName(name)}${KEPT_IMAGE_SUFFIXES[format]}`;
+}
+
+/** Every file a base named `name` may be kept as: the raw base first, then the image bases. */
+export function keptBaseFileNames(name: string): string[] {
+  return [rawBaseFileName(name), ...KEPT_IMAGE_FORMATS.map((format) => keptImageFileName(name, format))];
+}
+
+/** The disk name and format of an image base file (not raw), or null when `fileName` is not one. */
+export function keptImageOfFile(fileName: string): { name: string; format: KeptImageFormat } | null {
+  for (const format of KEPT_IMAGE_FORMATS) {
+    const suffix = KEPT_IMAGE_SUFFIXES[format];
+    if (!fileName.endsWith(suffix)) continue;
+    const name = fileName.slice(0, -suffix.length);
+    return isValidDiskName(name) ? { name, format } : null;
+  }
+  return null;
+}
+
 /** True when backing name `name` denotes a URL (resolved against the page's origin). */
 export function isUrlBackingName(name: string): boolean {
   return URL_NAME_PATTERN.test(name);
 }
 
-/** What a backing file name in the folder is. */
-export type BackingFileKind = 'disk' | 'raw' | 'snapshot';
+/** What a backing file name in the folder is (`image`: a qcow2, VMDK, VHD, VHDX or VDI base kept as it is). */
+export type BackingFileKind = 'disk' | 'raw' | 'image' | 'snapshot';
 
 /**
  * Returns what the folder file `name` is when it may serve as a backing file: a disk (`.qed`), a
- * raw base (`.raw`) or a snapshot (`.qsnap`), with a plain file name. Throws `QedBackingError`
- * otherwise (paths, `..`, hidden files, cache and temporary files).
+ * raw base (`.raw`), an image base (`.qcow2`, `.vmdk`, `.vhd`, `.vhdx`, `.vdi`) or a snapshot
+ * (`.qsnap`), with a plain file name. Throws `QedBackingError` otherwise (paths, `..`, hidden
+ * files, cache and temporary files).
  */
 export function classifyBackingFileName(name: string): BackingFileKind {
   if (!FILE_NAME_PATTERN.test(name)) {
@@ -88,6 +121,7 @@ export function classifyBackingFileName(name: string): BackingFileKind {
   }
   if (name.endsWith(DISK_FILE_SUFFIX) && isValidDiskName(name.slice(0, -DISK_FILE_SUFFIX.length))) return 'disk';
   if (rawBaseNameOfFile(name) !== null) return 'raw';
+  if (keptImageOfFile(name) !== null) return 'image';
   const dot = name.lastIndexOf('.', name.length - SNAPSHOT_SUFFIX.length - 1);
   if (name.endsWith(SNAPSHOT_SUFFIX) && dot > 0 && snapshotIdOf(name.slice(0, dot), name) !== null) return 'snapshot';
   throw new QedBackingError(`backing name ${JSON.stringify(name)} is not a disk, raw base or snapshot file`);
@@ -97,5 +131,6 @@ export function classifyBackingFileName(name: string): BackingFileKind {
 export function diskNameOfBackingFile(name: string, kind: BackingFileKind): string {
   if (kind === 'disk') return name.slice(0, -DISK_FILE_SUFFIX.length);
   if (kind === 'raw') return name.slice(0, -RAW_BASE_SUFFIX.length);
+  if (kind === 'image') return keptImageOfFile(name)?.name ?? name;
   return name.slice(0, name.lastIndexOf('.', name.length - SNAPSHOT_SUFFIX.length - 1));
 }

@@ -3,16 +3,28 @@
  * the worker client; consumed by the v86 adapter and the demo. Sizes and offsets in bytes.
  */
 import type { CheckReport, Extent, IoStats } from '../engine/types.ts';
+import type { KeptImageFormat } from './base-names.ts';
+
+/**
+ * The format of an HTTP base: `raw` (the overlay's header gets the raw bit), `probe` (decided from
+ * the image's bytes, as QEMU probes), or a format the image must have (`qed`, `qcow2`, `vmdk`,
+ * `vpc` for VHD, `vhdx`, `vdi`; checked when the overlay is created, recorded without the raw bit
+ * so that QEMU probes it too).
+ */
+export type BaseFormat = 'raw' | 'qed' | 'probe' | KeptImageFormat;
 
 /**
  * The base image of a new overlay disk: what it reads where it has not written itself.
- * - `opfs`: another disk of this origin by name (its `.qed` file, or the raw `.raw` file kept by
- *   `importDisk(..., { keepRaw: true })`); the overlay's header names that file.
+ * - `opfs`: another disk of this origin by name (its `.qed` file, the raw `.raw` file kept by
+ *   `importDisk(..., { keepRaw: true })`, or the qcow2, VMDK, VHD, VHDX or VDI file kept by
+ *   `importDisk(..., { keepAsBase: true })`); the overlay's header names that file.
  * - `url`: an HTTP(S) image, read lazily with Range requests and cached in OPFS; the header names
  *   the absolute URL. Only the page's origin and `OpenDiskOptions.allowedOrigins` are followed.
- *   `format` `raw` sets the header's raw bit; the default `probe` recognises a QED base by magic.
+ *   `format` `raw` sets the header's raw bit; the default `probe` recognises QED, qcow2, VMDK,
+ *   VHD, VHDX and VDI bases by their bytes (raw otherwise). Of a compressed qcow2 base only the
+ *   compressed clusters the guest reads (and the tables) are fetched.
  */
-export type BaseSpec = { kind: 'opfs'; name: string } | { kind: 'url'; url: string; format?: 'raw' | 'qed' | 'probe' };
+export type BaseSpec = { kind: 'opfs'; name: string } | { kind: 'url'; url: string; format?: BaseFormat };
 
 /** Options of `openDisk`. */
 export interface OpenDiskOptions {
@@ -72,8 +84,8 @@ export interface DiskInfo {
 export interface ChainLevel {
   /** The backing name as stored in the header of the level above. */
   name: string;
-  /** A snapshot of this disk, another OPFS disk (QED), a raw OPFS base, or an HTTP base. */
-  kind: 'snapshot' | 'disk' | 'raw' | 'url';
+  /** A snapshot of this disk, another OPFS disk (QED), a raw OPFS base, a qcow2/VMDK/VHD/VHDX/VDI OPFS base, or an HTTP base. */
+  kind: 'snapshot' | 'disk' | 'raw' | 'image' | 'url';
   /** File reads the engine made at this level since the disk was opened (tables and data). */
   reads: number;
   /** Bytes those reads returned. */
@@ -172,6 +184,25 @@ export interface OpfsDisk extends Disk {
   exportFlattened(onProgress?: (progress: Progress) => void): Promise<File>;
   /** Where the overlay's own data is (runs of `data`, `zero` and `unallocated`), in guest order. */
   map(): Promise<Extent[]>;
+  /**
+   * Without options (or with `format: 'qed'`): the `.qed` file itself, as `Disk.exportFile`. With
+   * `format: 'qcow2'`: a standalone qcow2 file (version 3) of everything the disk shows (overlay,
+   * snapshots and base merged; all-zero clusters left out), deflate-compressed per cluster with
+   * `compressed`, written to OPFS (it replaces the disk's last flattened export) and returned.
+   */
+  exportFile(options?: ExportFileOptions): Promise<File>;
+}
+
+/** Options of `OpfsDisk.exportFile`. */
+export interface ExportFileOptions {
+  /** `qed` (default): the disk's own file. `qcow2`: a flattened qcow2 image. */
+  format?: 'qed' | 'qcow2';
+  /** qcow2 only: deflate each cluster (QEMU's `zlib` compression type), kept plain where that does not shrink it. Default false. */
+  compressed?: boolean;
+  /** qcow2 only: bytes per cluster, a power of two from 512 B to 2 MiB. Default 64 KiB. */
+  clusterSize?: number;
+  /** qcow2 only: guest bytes examined so far out of those that may hold data. */
+  onProgress?: (progress: Progress) => void;
 }
 
 /** A catalogue entry (kept in IndexedDB with idb-keyval). Times are milliseconds since the epoch. */
@@ -186,8 +217,12 @@ export interface DiskRecord {
   lastOpenedAt: number;
   /** Name or URL of the base image, or null. */
   base: string | null;
-  /** `raw` for a raw base kept with `importDisk(..., { keepRaw: true })`; `qed` (or absent) for a disk. */
-  format?: 'qed' | 'raw';
+  /**
+   * `qed` (or absent) for a disk; for a base kept as it is by `importDisk` (`keepRaw` or
+   * `keepAsBase`), its format: `raw`, `qcow2`, `vmdk`, `vpc` (VHD), `vhdx` or `vdi`. Bases cannot
+   * be opened themselves: open an overlay on them.
+   */
+  format?: 'qed' | 'raw' | KeptImageFormat;
   /** Labels and dates of the disk's snapshots (the data is in OPFS). */
   snapshots?: SnapshotRecord[];
 }
@@ -198,6 +233,17 @@ export interface Progress {
   done: number;
   /** Bytes in all. */
   total: number;
+}
+
+/**
+ * Progress of `importDisk`. Raw and QED files are imported in one pass, without `phase`. Other
+ * formats take two: `copy` (the file's bytes into a temporary OPFS file) then `convert` (the
+ * guest bytes that may hold data, read through the format's reader); `done` and `total` count
+ * the bytes of the current phase.
+ */
+export interface ImportProgress extends Progress {
+  /** The phase of a two-pass import. */
+  phase?: 'copy' | 'convert';
 }
 
 /** Options of `Disk.write`. */
