@@ -5,7 +5,7 @@
  * when each milestone happened, in milliseconds since navigation started. The Node side reads
  * `window.guestBench`.
  */
-import { deleteDisk, openDisk } from '../../src/index.ts';
+import { deleteDisk, listDisks, openDisk } from '../../src/index.ts';
 import type { Disk, OpfsDisk, RemoteBaseStatus } from '../../src/protocol/types.ts';
 import { MemoryFile } from '../../src/backends/memory-file.ts';
 import { QedImage } from '../../src/engine/index.ts';
@@ -105,6 +105,13 @@ async function openBenchDisk(): Promise<Disk> {
   return timedDisk(opened, () => state.diskTimes);
 }
 
+/** `?delete=A,B`: deletes those disks where they exist (an HTTP base's cache goes with its last disk). */
+async function deleteDisks(names: readonly string[]): Promise<void> {
+  const existing = new Set((await listDisks()).map((disk) => disk.name));
+  for (const name of names) if (existing.has(name)) await deleteDisk(name);
+  mark('deleted');
+}
+
 /** `?cache-base=PATH`: makes a disk on the base at PATH and its whole base available offline (kept: the cache stays while a disk uses it). */
 async function cacheBase(path: string): Promise<void> {
   const prepared = await openDisk(params.get('name') ?? 'guest-bench-cache', { create: { base: { kind: 'url', url: path, format: 'raw' } } });
@@ -130,6 +137,8 @@ async function main(): Promise<void> {
   if (params.has('warmup')) return warmUp();
   const toCache = params.get('cache-base');
   if (toCache !== null) return cacheBase(toCache);
+  const toDelete = params.get('delete');
+  if (toDelete !== null) return deleteDisks(toDelete.split(','));
   disk = await openBenchDisk();
   mark('disk-open');
   const screen = document.querySelector<HTMLElement>('#screen');

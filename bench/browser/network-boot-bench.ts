@@ -1,13 +1,16 @@
 /**
  * The network boot benchmark (issue 17, items 2 and 3): the demo's Linux guest in headless
- * Chromium boots cold (no saved state) on a new disk made from an HTTP base, with the base's
- * cache in OPFS empty and the base's requests going over an emulated network
- * (`network-boot-throttle.ts`: "20 Mbit/s, 40 ms" and "5 Mbit/s, 100 ms"), with and without the
- * boot prefetch manifest; against the same boot with the base fully cached in OPFS, side by side
- * in one run. Each boot runs in a fresh browser context (empty OPFS and HTTP cache) after a
- * warm-up page load in it, so the page's code and the guest's kernel come from localhost on both
- * sides: only the base crosses the emulated network. Times are from navigation start to the shell
- * prompt (busybox base) and to the output of `python3 -c 'print(sum(range(10)))'` (Python base).
+ * Chromium starts on a new disk made from an HTTP base, with the base's cache in OPFS empty and
+ * the base's requests going over an emulated network (`network-boot-throttle.ts`: "20 Mbit/s,
+ * 40 ms" and "5 Mbit/s, 100 ms"), with and without the boot prefetch manifest; against the same
+ * start with the base fully cached in OPFS, side by side in one run. The guest starts from the
+ * state saved at the init's snapshot point (as the demo does after the first boot of a visit):
+ * the kernel's boot, 30-50 s of CPU that is the same on both sides and reads nothing of the base,
+ * would only dilute the ratio (and take minutes a boot on a loaded machine). The page's code and
+ * the kernel come from localhost on both sides: only the base crosses the emulated network
+ * (`Cache-Control: no-store` on it, so no boot finds another's bytes in the HTTP cache). Times
+ * are from navigation start to the shell prompt (busybox base) and to the output of
+ * `python3 -c 'print(sum(range(10)))'` (Python base).
  *
  * When a base has no manifest yet (`demo/assets/guest/<base>.manifest.json`), a recording boot
  * over localhost makes one first (`--record` makes it again). The files are generated, never
@@ -21,7 +24,7 @@ import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { manifestFromRuns, serializeManifest } from '../../src/backends/remote/prefetch-manifest.ts';
-import { type BootRun, type BootSpec, type NetworkBase, NETWORK_BASES, bootOnce } from './network-boot-run.ts';
+import { type BootRun, type BootVariant, type NetworkBase, NETWORK_BASES, NetworkBootSession } from './network-boot-run.ts';
 import { NETWORK_PROFILES, type NetworkProfile, type ThrottleProxy, startThrottleProxy } from './network-boot-throttle.ts';
 import type { GuestBenchLine } from './guest-bench.ts';
 import { repoRoot, startGuestBenchHost } from './guest-server.ts';
@@ -52,16 +55,15 @@ const variantKey = (profile: NetworkProfile | null, manifest: boolean): string =
 /** The manifest file of `base`. */
 const manifestPath = (base: NetworkBase): string => join(repoRoot, 'demo', 'assets', 'guest', `${base.file}.manifest.json`);
 
-/** Boots `base` over localhost and writes its manifest from the chunks the boot read, in order. */
-async function recordManifest(spec: Omit<BootSpec, 'variant'>, log: (m: string) => void): Promise<void> {
-  const run = await bootOnce({ ...spec, variant: { profile: null, manifest: false, cached: false } });
+/** Writes the manifest of `base` from the chunks `run` read, in order. */
+function writeManifest(base: NetworkBase, run: BootRun, log: (m: string) => void): void {
   const order = run.readOrder;
-  if (!order || order.runs.length === 0) throw new Error(`the recording boot of ${spec.base.file} read nothing from the base`);
-  const size = statSync(join(repoRoot, 'demo', 'assets', 'guest', spec.base.file)).size;
-  const manifest = manifestFromRuns(order.runs.map(([first, count]) => ({ first, count })), size, order.chunkSize);
-  writeFileSync(manifestPath(spec.base), serializeManifest(manifest));
+  if (!order || order.runs.length === 0) throw new Error(`the recording boot of ${base.file} read nothing from the base`);
+  const size = statSync(join(repoRoot, 'demo', 'assets', 'guest', base.file)).size;
+  const manifest = manifestFromRuns(order.runs.map(([first, count]: [number, number]) => ({ first, count })), size, order.chunkSize);
+  writeFileSync(manifestPath(base), serializeManifest(manifest));
   const chunks = manifest.runs.reduce((sum, { count }) => sum + count, 0);
-  log(`  recorded ${spec.base.file}.manifest.json: ${chunks} chunks (${((chunks * order.chunkSize) / 1e6).toFixed(1)} MB) in ${manifest.runs.length} runs`);
+  log(`  recorded ${base.file}.manifest.json: ${chunks} chunks (${((chunks * order.chunkSize) / 1e6).toFixed(1)} MB) in ${manifest.runs.length} runs`);
 }
 
 /** Runs the benchmark and returns every boot. */
@@ -75,18 +77,26 @@ export async function networkBootSamples(options: NetworkBootOptions = {}): Prom
   const samples: NetworkBootSamples = {};
   try {
     proxy = await startThrottleProxy(host.baseUrl, (path) => path.startsWith('/demo/assets/guest/') && (path.endsWith('.ext2') || path.endsWith('.manifest.json')));
-    const variants = [{ profile: null, manifest: false, cached: true }, ...NETWORK_PROFILES.flatMap((profile) => [false, true].map((manifest) => ({ profile, manifest, cached: false })))];
+    const variants: BootVariant[] = [{ profile: null, manifest: false, cached: true }, ...NETWORK_PROFILES.flatMap((profile) => [false, true].map((manifest) => ({ profile, manifest, cached: false })))];
     for (const base of bases) {
-      const spec = { browser: host.browser, proxy, base };
-      if (options.record || !existsSync(manifestPath(base))) await recordManifest(spec, log);
-      const byVariant: Record<string, BootRun[]> = {};
-      samples[base.key] = byVariant;
-      for (let round = 0; round < repeats; round++) {
-        for (const variant of round % 2 === 0 ? variants : [...variants].reverse()) {
-          const run = await bootOnce({ ...spec, variant });
-          (byVariant[variantKey(variant.profile, variant.manifest)] ??= []).push(run);
-          log(`  ${base.key.padEnd(7)} ${variantKey(variant.profile, variant.manifest).padEnd(30)} ${describeRun(run)}`);
+      const session = await NetworkBootSession.open(host.browser, proxy, base);
+      try {
+        // The first boot is cold (it saves the guest's state for the others) over localhost; it records the manifest.
+        const first = await session.boot({ profile: null, manifest: false, cached: false }, 'cold');
+        log(`  ${base.key.padEnd(7)} ${'first boot (cold VM, localhost)'.padEnd(30)} ${describeRun(first)}`);
+        if (options.record || !existsSync(manifestPath(base))) writeManifest(base, first, log);
+        const byVariant: Record<string, BootRun[]> = {};
+        samples[base.key] = byVariant;
+        for (let round = 0; round < repeats; round++) {
+          for (const variant of round % 2 === 0 ? variants : [...variants].reverse()) {
+            const run = await session.boot(variant, 'auto');
+            if (run.startedFrom !== 'saved-state') throw new Error(`${base.key} ${variantKey(variant.profile, variant.manifest)}: started ${run.startedFrom}, not from the saved state`);
+            (byVariant[variantKey(variant.profile, variant.manifest)] ??= []).push(run);
+            log(`  ${base.key.padEnd(7)} ${variantKey(variant.profile, variant.manifest).padEnd(30)} ${describeRun(run)}`);
+          }
         }
+      } finally {
+        await session.close();
       }
     }
     return samples;

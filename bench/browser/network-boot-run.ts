@@ -1,10 +1,11 @@
 /**
- * One boot of the network boot benchmark: a fresh browser context, a warm-up page load over
- * localhost (page code, guest files), optionally the whole base cached in OPFS first, then the
- * emulated link switched on and the measured page (`guest-page.html?base=...&start=cold`) timed
- * by its own clock to the shell, and to a command's output when the base has one.
+ * The boots of the network boot benchmark: a browser context per base whose page code and guest
+ * files were loaded over localhost; each boot makes a new disk on the base (the base's cache empty,
+ * or filled whole first), switches the emulated link on, and times the page
+ * (`guest-page.html?base=...`) by its own clock to the shell, and to a command's output when the
+ * base has one.
  */
-import type { Browser, Page } from '@playwright/test';
+import type { Browser, BrowserContext, Page } from '@playwright/test';
 import type { BasePrefetchStatus, RemoteBaseStatus } from '../../src/protocol/types.ts';
 import type { NetworkProfile, ThrottleProxy } from './network-boot-throttle.ts';
 import { warmUp } from './guest-session.ts';
@@ -27,23 +28,17 @@ export const NETWORK_BASES: readonly NetworkBase[] = [
   { key: 'python', file: 'python-rootfs.ext2', command: "chroot /mnt /usr/bin/python3 -c 'print(sum(range(10)))'", expect: '^45\\r?$' },
 ];
 
-/** Which boot: over the emulated link (`profile`) or localhost (null), with the manifest served or hidden, base cached first or not. */
+/** Which boot: over the emulated link (`profile`) or localhost (null), with the manifest served or hidden, the whole base cached first or not. */
 export interface BootVariant {
   profile: NetworkProfile | null;
   manifest: boolean;
   cached: boolean;
 }
 
-/** What one boot needs. */
-export interface BootSpec {
-  browser: Browser;
-  proxy: ThrottleProxy;
-  base: NetworkBase;
-  variant: BootVariant;
-}
-
 /** What one boot measured. Times in seconds since navigation start. */
 export interface BootRun {
+  /** How the VM started (`cold` or `saved-state`). */
+  startedFrom: string;
   /** To the shell prompt after QEDISK-READY. */
   shellS: number;
   /** To `QEDISK-START` (the init is about to read the disk). */
@@ -60,8 +55,8 @@ export interface BootRun {
   readOrder: RemoteBaseStatus['readOrder'] | null;
 }
 
-const BOOT_TIMEOUT_MS = 300_000;
-const PAGE_TIMEOUT_MS = 120_000;
+const BOOT_TIMEOUT_MS = 900_000;
+const PAGE_TIMEOUT_MS = 180_000;
 const basePath = (base: NetworkBase): string => `/demo/assets/guest/${base.file}`;
 
 /** Waits until the page has mark `name` (or an error), returning it in seconds. */
@@ -77,39 +72,84 @@ async function markOf(page: Page, name: string, timeoutMs: number): Promise<numb
   return mark / 1000;
 }
 
-/** Runs one boot (see the module comment) and closes its context. */
-export async function bootOnce({ browser, proxy, base, variant }: BootSpec): Promise<BootRun> {
-  const context = await browser.newContext();
+/** Opens a page of `guest-page.html` with `query` that ends at mark `mark`, and closes it. */
+async function utilityPage(context: BrowserContext, proxy: ThrottleProxy, query: string, mark: string): Promise<void> {
+  const page = await context.newPage();
   try {
+    await page.goto(`${proxy.baseUrl}/bench/browser/guest-page.html?${query}`, { timeout: PAGE_TIMEOUT_MS });
+    await markOf(page, mark, PAGE_TIMEOUT_MS);
+  } finally {
+    await page.close();
+  }
+}
+
+/**
+ * One browser context per base: OPFS keeps the guest's saved state (made by the first, cold,
+ * boot) between the measured boots, and each measured boot gets a new disk whose base cache is
+ * empty (the disk before it was deleted, and the cache with it) or complete (`cached`).
+ */
+export class NetworkBootSession {
+  readonly #context: BrowserContext;
+  readonly #proxy: ThrottleProxy;
+  readonly #base: NetworkBase;
+  #boots = 0;
+
+  private constructor(context: BrowserContext, proxy: ThrottleProxy, base: NetworkBase) {
+    this.#context = context;
+    this.#proxy = proxy;
+    this.#base = base;
+  }
+
+  /** A new context with the page's code loaded once (over localhost). */
+  static async open(browser: Browser, proxy: ThrottleProxy, base: NetworkBase): Promise<NetworkBootSession> {
+    const context = await browser.newContext();
     proxy.profile = null;
     proxy.hideManifests = true;
     await warmUp(context, proxy.baseUrl, PAGE_TIMEOUT_MS);
-    if (variant.cached) {
-      const prep = await context.newPage();
-      await prep.goto(`${proxy.baseUrl}/bench/browser/guest-page.html?cache-base=${encodeURIComponent(basePath(base))}&name=cache`, { timeout: PAGE_TIMEOUT_MS });
-      await markOf(prep, 'cached', PAGE_TIMEOUT_MS);
-      await prep.close();
-    }
+    return new NetworkBootSession(context, proxy, base);
+  }
+
+  /**
+   * Boots on a new disk from the base: `cold` (no saved state: the first boot, which saves it) or
+   * from the saved state; with the variant's link, manifest and cache. Deletes the disk (and the
+   * base's cache with it) afterwards.
+   */
+  async boot(variant: BootVariant, start: 'cold' | 'auto'): Promise<BootRun> {
+    const proxy = this.#proxy;
+    const name = `boot-${this.#boots++}`;
+    const path = basePath(this.#base);
+    proxy.profile = null;
+    proxy.hideManifests = true;
+    if (variant.cached) await utilityPage(this.#context, proxy, `cache-base=${encodeURIComponent(path)}&name=keeper`, 'cached');
     proxy.profile = variant.profile;
     proxy.hideManifests = !variant.manifest;
     proxy.resetCounters();
-    const page = await context.newPage();
-    const query = new URLSearchParams({ base: basePath(base), name: 'boot', start: 'cold' });
-    await page.goto(`${proxy.baseUrl}/bench/browser/guest-page.html?${query.toString()}`, { timeout: PAGE_TIMEOUT_MS });
-    if (base.command) await page.evaluate((pattern) => window.guestBench.watch('command', pattern), base.expect);
-    const shellS = await markOf(page, 'shell', BOOT_TIMEOUT_MS);
-    let pythonS: number | null = null;
-    if (base.command) {
-      await page.evaluate((command) => window.guestBench.send(`${command}\n`), base.command);
-      pythonS = await markOf(page, 'command', BOOT_TIMEOUT_MS);
+    const page = await this.#context.newPage();
+    try {
+      const query = new URLSearchParams({ base: path, name, start });
+      await page.goto(`${proxy.baseUrl}/bench/browser/guest-page.html?${query.toString()}`, { timeout: PAGE_TIMEOUT_MS });
+      if (this.#base.command) await page.evaluate((pattern) => window.guestBench.watch('command', pattern), this.#base.expect);
+      const shellS = await markOf(page, 'shell', BOOT_TIMEOUT_MS);
+      let pythonS: number | null = null;
+      if (this.#base.command) {
+        await page.evaluate((command) => window.guestBench.send(`${command}\n`), this.#base.command);
+        pythonS = await markOf(page, 'command', BOOT_TIMEOUT_MS);
+      }
+      const startLineS = await markOf(page, 'start-line', 1000);
+      const { requests, bytes } = proxy.counters();
+      const status = await page.evaluate(() => window.guestBench.baseStatus());
+      const startedFrom = await page.evaluate(() => window.guestBench.startedFrom ?? 'unknown');
+      await page.evaluate(() => window.guestBench.stop());
+      return { startedFrom, shellS, startLineS, pythonS, requests, bytes, prefetch: status?.prefetch ?? null, readOrder: status?.readOrder ?? null };
+    } finally {
+      proxy.profile = null;
+      await page.close();
+      await utilityPage(this.#context, proxy, `delete=${name},keeper`, 'deleted');
     }
-    const startLineS = await markOf(page, 'start-line', 1000);
-    const status = await page.evaluate(() => window.guestBench.baseStatus());
-    const { requests, bytes } = proxy.counters();
-    await page.evaluate(() => window.guestBench.stop());
-    return { shellS, startLineS, pythonS, requests, bytes, prefetch: status?.prefetch ?? null, readOrder: status?.readOrder ?? null };
-  } finally {
-    proxy.profile = null;
-    await context.close();
+  }
+
+  /** Closes the context. */
+  async close(): Promise<void> {
+    await this.#context.close();
   }
 }

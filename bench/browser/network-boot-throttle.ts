@@ -116,7 +116,8 @@ export async function startThrottleProxy(target: string, throttle: (path: string
       return;
     }
     const upstream = httpRequest({ host: targetUrl.hostname, port: targetUrl.port, path: incoming.url, method: incoming.method, headers: incoming.headers }, (answer) => {
-      response.writeHead(answer.statusCode ?? 502, answer.headers);
+      // Throttled answers are not kept in the browser's HTTP cache: every boot fetches over the link.
+      response.writeHead(answer.statusCode ?? 502, throttle(path) ? { ...answer.headers, 'cache-control': 'no-store' } : answer.headers);
       if (!profile) {
         answer.pipe(response);
         return;
