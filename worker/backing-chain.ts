@@ -42,6 +42,7 @@ export class BackingChain {
   /** Backing names the last open used, by depth - 1. */
   #order: string[] = [];
   #missing: string | null = null;
+  #releases = 0;
 
   /** A chain for disk `diskName` in `folder`; HTTP bases may come from the page's origin and `allowedOrigins`. */
   constructor(folder: FileSystemDirectoryHandle, diskName: string, allowedOrigins: readonly string[]) {
@@ -53,6 +54,14 @@ export class BackingChain {
   /** The origins besides the page's own that HTTP bases may come from. */
   get allowedOrigins(): readonly string[] {
     return this.#allowedOrigins;
+  }
+
+  /**
+   * How many prepared files the chain has let go of so far (pruned or closed). A loan taken from
+   * `resolve` may read a closed file once this has changed since.
+   */
+  get releases(): number {
+    return this.#releases;
   }
 
   /** The engine's resolver: a counted loan of a prepared file, or a noted miss for `open` to prepare. */
@@ -119,6 +128,7 @@ export class BackingChain {
     const levels = [...this.#levels.values()];
     this.#levels.clear();
     this.#order = [];
+    this.#releases += levels.length;
     for (const level of levels) level.release();
   }
 
@@ -136,6 +146,7 @@ export class BackingChain {
     for (const [name, level] of this.#levels) {
       if (used.has(name)) continue;
       this.#levels.delete(name);
+      this.#releases++;
       level.release();
     }
   }

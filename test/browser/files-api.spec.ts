@@ -5,7 +5,6 @@
  * fsck.fat -n and debugfs / mcopy read the new files.
  */
 import { type Page, expect, test } from './driver/index.ts';
-import { openHarness } from './harness/pages.ts';
 import {
   EXT2_PARTITION,
   FAT_PARTITION,
@@ -13,18 +12,16 @@ import {
   check,
   debugfsDump,
   ext4Disk,
+  importDisks,
   mcopyOut,
   partitionFile,
   partitionedDisk,
   rawFromDownload,
-  serveToPage,
   sha256,
   workDir,
 } from './files-support.ts';
 
 /** Where the page fetches the native images from. */
-const EXT4_URL = '/__files-fixture/ext4.qed';
-const PARTITIONED_URL = '/__files-fixture/partitioned.qed';
 
 /** Deterministic bytes in the page and here: byte i of seed s. */
 function pattern(length: number, seed: number): Buffer {
@@ -45,20 +42,9 @@ test.beforeAll(() => {
   partitioned = partitionedDisk();
 });
 
-/** A fresh harness page with the images served and imported as disks `ext4` and `parts`. */
+/** A fresh harness page with the images imported as disks `ext4` and `parts`. */
 async function setUp(page: Page): Promise<void> {
-  await serveToPage(page, EXT4_URL, ext4.qed);
-  await serveToPage(page, PARTITIONED_URL, partitioned.qed);
-  await openHarness(page);
-  await page.evaluate(
-    async ([ext4Url, partsUrl]) => {
-      const { qedisk, resetStorage } = window.harness;
-      await resetStorage();
-      await qedisk.importDisk('ext4', await (await fetch(ext4Url ?? '')).blob());
-      await qedisk.importDisk('parts', await (await fetch(partsUrl ?? '')).blob());
-    },
-    [EXT4_URL, PARTITIONED_URL],
-  );
+  await importDisks(page, { ext4: ext4.qed, parts: partitioned.qed });
 }
 
 test.describe('files API', () => {

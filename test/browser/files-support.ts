@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Download, Page } from './driver/index.ts';
 import { makeTree, mcopyIn, mke2fs, type TreeNode } from '../fs/native.ts';
+import { openHarness } from './harness/pages.ts';
 
 /** What the page needs to check one file. */
 export interface ExpectedFile {
@@ -102,6 +103,20 @@ export function partitionedDisk(): NativeDisk & { ext2Files: ExpectedFile[] } {
 /** Serves `bytes` to the page at `path` (same origin), for `fetch` and `importDisk`. */
 export async function serveToPage(page: Page, path: string, bytes: Buffer): Promise<void> {
   await page.route(`**${path}`, (route) => route.fulfill({ status: 200, body: bytes, contentType: 'application/octet-stream' }));
+}
+
+/**
+ * Opens the harness on `page` with the origin's storage emptied and imports each image of `disks`
+ * (disk name to QED bytes, served to the page at `/__files-fixture/NAME.qed`) as a disk of that name.
+ */
+export async function importDisks(page: Page, disks: Record<string, Buffer>): Promise<void> {
+  for (const [name, bytes] of Object.entries(disks)) await serveToPage(page, `/__files-fixture/${name}.qed`, bytes);
+  await openHarness(page);
+  await page.evaluate(async (names) => {
+    const { qedisk, resetStorage } = window.harness;
+    await resetStorage();
+    for (const name of names) await qedisk.importDisk(name, await (await fetch(`/__files-fixture/${name}.qed`)).blob());
+  }, Object.keys(disks));
 }
 
 /** Saves `download` in `dir` and converts it to a raw image with qemu-img; returns the raw path. */

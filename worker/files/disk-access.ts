@@ -1,7 +1,8 @@
 /**
  * `DiskAccess`: where a files request about a disk runs, decided when it runs:
  *
- * - a snapshot (`target.snapshot`): a read-only `SnapshotView` (writes: `FsReadOnlyError`);
+ * - a snapshot (`target.snapshot`): a read-only `SnapshotView` (writes: `FsReadOnlyError`),
+ *   borrowing the files of the disk's session when its chain holds the snapshot;
  * - a disk open in this page: its session, in its queue between its block requests, unless a VM
  *   is attached (`DiskAttachedError`: writes are refused, reads must go through a snapshot);
  * - a disk nobody here has open: the files service opens it itself under its lock (so another tab
@@ -14,7 +15,9 @@ import { DiskAttachedError } from '../../src/protocol/files-errors.ts';
 import type { FilesTarget } from '../../src/protocol/files.ts';
 import { validateDiskName } from '../../src/protocol/disk-name.ts';
 import type { SyncFile } from '../../src/engine/sync-file.ts';
-import { QedArgumentError } from '../../src/qed/errors.ts';
+import { isValidSnapshotId, snapshotFileName } from '../../src/protocol/base-names.ts';
+import { QedArgumentError, QedClosedError } from '../../src/qed/errors.ts';
+import type { BackingChain } from '../backing-chain.ts';
 import { acquireDiskLock } from '../disk-lock.ts';
 import { DiskSession } from '../disk-session.ts';
 import { openDiskFile } from '../open-disk-file.ts';
@@ -62,6 +65,9 @@ export class DiskAccess {
   readonly #wrapFile: FileWrapper | undefined;
   readonly #held = new IdlePool<DiskSession>(HELD_IDLE_MS);
   readonly #views = new IdlePool<SnapshotView>(HELD_IDLE_MS);
+  readonly #chains = new WeakMap<DiskSession, BackingChain>();
+  readonly #serials = new WeakMap<DiskSession, number>();
+  #nextSerial = 1;
 
   /** Serves the disks of `disks`, opening others with `wrapFile` around their files (as the worker does). */
   constructor(disks: OpenDisks, wrapFile?: FileWrapper) {
@@ -97,13 +103,16 @@ export class DiskAccess {
     if (target.snapshot !== undefined) {
       if (purpose === 'write') throw new FsReadOnlyError(`snapshot ${target.snapshot} of disk "${target.disk}" is read-only`);
       const snapshot = target.snapshot;
-      return this.withSession(target.disk, target.allowedOrigins, (session) =>
-        this.#views.use(
-          `${target.disk}\n${snapshot}`,
-          async () => SnapshotView.open(await diskFolder(), target.disk, snapshot, await session.run((_image, chain) => chain.allowedOrigins)),
-          (view) => view.run(task),
-        ),
-      );
+      return this.withSession(target.disk, target.allowedOrigins, async (session) => {
+        try {
+          return await this.#inView(session, target.disk, snapshot, task);
+        } catch (error) {
+          // A closed view, or a borrowed one whose chain let go of a file (the disk's snapshots changed): once more, afresh.
+          if (!(error instanceof QedClosedError)) throw error;
+          await this.#views.closeWhere((key) => key.startsWith(`${target.disk}\n`));
+          return this.#inView(session, target.disk, snapshot, task);
+        }
+      });
     }
     return this.withSession(target.disk, target.allowedOrigins, (session) => {
       if (isAttached(session)) {
@@ -115,6 +124,39 @@ export class DiskAccess {
       }
       return session.run((image, chain) => task(image, (action) => chain.run(action)));
     });
+  }
+
+  /**
+   * Runs `task` on a view of `snapshot` of disk `disk`: one borrowing `session`'s chain when that
+   * chain holds the snapshot, else one with handles of its own.
+   */
+  async #inView<T>(session: DiskSession, disk: string, snapshot: string, task: (image: QedImage, engine: EngineRunner) => T | Promise<T>): Promise<T> {
+    const chain = await this.#chainOf(session);
+    const fileName = isValidSnapshotId(snapshot) ? snapshotFileName(disk, snapshot) : null;
+    const depth = fileName === null ? 0 : chain.levels().findIndex((level) => level.name === fileName) + 1;
+    // A view borrows one state of one session's chain: a new session, depth or released file is a new key.
+    const key = `${disk}\n${snapshot}\n${depth > 0 ? `borrowed ${this.#serialOf(session)} ${chain.releases} ${depth}` : 'own'}`;
+    const open = async (): Promise<SnapshotView> => (depth > 0 ? SnapshotView.borrow(chain, disk, snapshot, depth) : SnapshotView.open(await diskFolder(), disk, snapshot, chain.allowedOrigins));
+    return this.#views.use(key, open, (view) => view.run(task));
+  }
+
+  /** The backing chain of `session` (the same object for the session's whole life). */
+  async #chainOf(session: DiskSession): Promise<BackingChain> {
+    const known = this.#chains.get(session);
+    if (known) return known;
+    const chain = await session.run((_image, sessionChain) => sessionChain);
+    this.#chains.set(session, chain);
+    return chain;
+  }
+
+  /** A number for `session`, distinct from other sessions' (for the keys of borrowed views). */
+  #serialOf(session: DiskSession): number {
+    let serial = this.#serials.get(session);
+    if (serial === undefined) {
+      serial = this.#nextSerial++;
+      this.#serials.set(session, serial);
+    }
+    return serial;
   }
 
   /** Opens disk `name` for the files service under its lock. */
