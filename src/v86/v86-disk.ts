@@ -28,6 +28,8 @@
 import type { Disk } from '../protocol/types.ts';
 import { QedArgumentError } from '../qed/errors.ts';
 import { IdleFlush } from './idle-flush.ts';
+import type { VmDiskIdentity } from '../protocol/vm-saves.ts';
+import { SavePointTracker } from './save-point.ts';
 import { type V86DiskStats, emptyStats } from './v86-disk-stats.ts';
 
 export type { V86DiskStats } from './v86-disk-stats.ts';
@@ -97,10 +99,24 @@ export interface V86Disk {
   get_and_cache(start: number, length: number, callback: (data: Uint8Array) => void, options?: V86GetOptions): void;
   /** Synchronous read, only for sector 0 (`start` 0, `length` <= 512); `undefined` otherwise. */
   get_from_cache(start: number, length: number): Uint8Array | undefined;
-  /** Saved with a v86 state: nothing, since the contents live in the disk itself. */
+  /**
+   * Saved with a v86 state: never disk bytes (the contents live in the disk), only the disk size
+   * and, when the disk holds exactly one VM save's snapshot (`setSavePoint`), that snapshot's identity.
+   */
   get_state(): unknown[];
-  /** Restores a v86 state: nothing to restore. */
+  /**
+   * Called by v86's `restore_state`: throws `VmSaveMismatchError` for a state of another disk size,
+   * or one bound to a snapshot the disk does not hold exactly now (see `restoreVm`).
+   */
   set_state(state: unknown): void;
+  /** The disk under the adapter. */
+  readonly disk: Disk;
+  /** The VM save snapshot the disk holds exactly now (no guest write since), or null. */
+  savePoint(): VmDiskIdentity | null;
+  /** Tells the adapter the disk now holds exactly snapshot `identity` (null: forget); the next guest write clears it. */
+  setSavePoint(identity: VmDiskIdentity | null): void;
+  /** Reads sector 0 again (for v86's geometry lookup) after the disk's contents changed beneath the adapter. */
+  reloadSectorZero(): Promise<void>;
   /** A snapshot of the counters since the adapter was made. */
   stats(): V86DiskStats;
   /** Resolves when every request issued so far has finished (failed ones included). */
@@ -118,6 +134,16 @@ export interface V86Disk {
 /**
  * Wraps `disk` for v86. Reads sector 0 first (so the returned promise rejects if the disk cannot be
  * read). The adapter does not own `disk`: flush and close it yourself when the VM stops.
+ *
+ * The adapter cannot see the guest's page cache: a file the guest writes reaches the adapter only
+ * when the guest's kernel writes it back, which Linux does 30 s after the write by default. Until
+ * then a page reload, a closed tab or `emulator.stop()` loses it, although every request the
+ * adapter got is kept. For "nothing is lost a few seconds after it was written", the guest must
+ * write back soon (Linux, e.g. in its init: `echo 100 > /proc/sys/vm/dirty_writeback_centisecs`
+ * and `echo 100 > /proc/sys/vm/dirty_expire_centisecs`, in hundredths of a second), and the page
+ * should ask the guest to `sync` and wait for its answer before it stops the emulator (over a
+ * serial port, say; the demo's `scripts/guest-init.sh` runs an agent on COM2 for this). What the
+ * adapter got is durable after `flush()`, and on its own `idleFlushMs` after the guest went quiet.
  */
 export async function toV86Disk(disk: Disk, options: V86DiskOptions = {}): Promise<V86Disk> {
   const byteLength = disk.size;
@@ -144,6 +170,7 @@ class V86DiskAdapter implements V86Disk {
   readonly #inFlight = new Set<Promise<void>>();
   /** True once `detach()` told the disk the VM is gone. */
   #detached = false;
+  readonly #savePoint = new SavePointTracker();
 
   constructor(disk: Disk, byteLength: number, sectorZero: Uint8Array, options: V86DiskOptions) {
     this.#disk = disk;
@@ -180,6 +207,7 @@ class V86DiskAdapter implements V86Disk {
   set(start: number, data: Uint8Array, callback: () => void): void {
     const length = data.byteLength;
     const copy = data.slice(); // v86 reuses `data` at once (int 13h does not wait for the callback)
+    this.#savePoint.written(); // from now on the disk differs from any snapshot
     // Sector 0 is cached for v86's synchronous geometry lookup: it changes when the disk does.
     const sectorZeroPart = start < SECTOR_SIZE_BYTES ? copy.slice(0, SECTOR_SIZE_BYTES - start) : null;
     this.#idleFlush.noteRequest();
@@ -209,11 +237,29 @@ class V86DiskAdapter implements V86Disk {
     return this.#sectorZero.slice(0, length);
   }
 
-  get_state(): unknown[] {
-    return [];
+  get disk(): Disk {
+    return this.#disk;
   }
 
-  set_state(_state: unknown): void {}
+  get_state(): unknown[] {
+    return this.#savePoint.state(this.byteLength);
+  }
+
+  set_state(state: unknown): void {
+    this.#savePoint.accept(state, this.byteLength);
+  }
+
+  savePoint(): VmDiskIdentity | null {
+    return this.#savePoint.identity;
+  }
+
+  setSavePoint(identity: VmDiskIdentity | null): void {
+    this.#savePoint.set(identity);
+  }
+
+  async reloadSectorZero(): Promise<void> {
+    this.#sectorZero.set(await this.#disk.read(0, SECTOR_SIZE_BYTES));
+  }
 
   stats(): V86DiskStats {
     return { ...this.#stats, inFlight: this.#inFlight.size };
