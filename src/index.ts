@@ -4,7 +4,10 @@
  */
 export { openDisk, listDisks, deleteDisk, importDisk, type ImportDiskOptions } from './client/disk-manager.ts';
 export { resetDisk, snapshotDisk, listSnapshots, restoreSnapshot, deleteSnapshot, MAX_SNAPSHOT_LABEL_LENGTH } from './client/snapshot-manager.ts';
-export { storageEstimate, requestPersistence, type StorageUsage } from './client/storage.ts';
+export { storageEstimate, requestPersistence, storageReport, compactDisk, freeBaseCache, type StorageUsage, type CompactDiskOptions } from './client/storage.ts';
+export type { StorageReport, StorageFilesReport, DiskStorageReport, StoredFileReport, SnapshotFileReport, BaseCacheReport, OtherStorageReport, CompactDiskProgress, CompactDiskResult, CompactedFile, FreeSpaceResult, WorkerCompactOptions } from './protocol/storage.ts';
+export { StorageInUseError, BaseCacheNotFoundError } from './protocol/storage-errors.ts';
+export { QedCompactionError } from './engine/compact-errors.ts';
 export { saveVm, listVmSaves, restoreVm, deleteVmSave, readVmState } from './client/vm-saves/vm-saves.ts';
 export { exportVm, importVm, openPublishedVm, type ExportVmOptions, type ImportVmOptions } from './client/vm-saves/vm-transfer.ts';
 export type { VmEmulator, VmSaveInfo, VmSaveResult, SaveVmOptions, RestoreVmOptions, VmMeta } from './client/vm-saves/vm-types.ts';
@@ -21,7 +24,7 @@ export { ImageCorruptionError, ImageEncryptedError, ImageFormatError, ImageUnsup
 export type { KeptImageFormat } from './protocol/base-names.ts';
 export * from './qed/errors.ts';
 export type * from './protocol/types.ts';
-export type { CheckOptions, CheckReport, Extent, IoStats } from './engine/types.ts';
+export type { CheckOptions, CheckReport, CompactReport, Extent, IoStats } from './engine/types.ts';
 export type { L2CacheStats } from './engine/l2-cache.ts';
 export * from './v86/index.ts';
 export { openFiles, listPartitions, DiskFiles, MAX_READ_FILE_BYTES, type OpenFilesOptions, type ReadChunksOptions, type ZipDownload, type FileData } from './client/files.ts';

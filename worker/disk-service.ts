@@ -26,6 +26,11 @@ import { probeWorkerSupport } from './support-probe.ts';
 import type { DiskWorkerHooks } from './worker-hooks.ts';
 import type { VmWorkerReply, VmWorkerRequest } from '../src/protocol/vm-saves.ts';
 import { serveVmRequest } from './vm-saves/vm-requests.ts';
+import type { CompactDiskProgress, CompactDiskResult, StorageFilesReport, WorkerCompactOptions } from '../src/protocol/storage.ts';
+import { compactDisk } from './storage/compact-disk.ts';
+import { freeBaseCache } from './storage/free-base-cache.ts';
+import { scanStorage } from './storage/storage-report.ts';
+import { openRemoteBaseUrls } from './remote-bases.ts';
 
 /** The worker side of qedisk, over the worker's table of open disks. */
 export class DiskService implements DiskWorkerApi {
@@ -170,6 +175,35 @@ export class DiskService implements DiskWorkerApi {
 
   vmSaves(request: VmWorkerRequest): Promise<VmWorkerReply> {
     return serveVmRequest(request, { alter: (name, change) => this.#alter(name, change) });
+  }
+
+  async storageReport(): Promise<StorageFilesReport> {
+    const folder = await diskFolder();
+    return scanStorage(await navigator.storage.getDirectory(), folder, { isOpenHere: (name) => this.#disks.sessionNamed(name) !== null, openBaseUrls: openRemoteBaseUrls() });
+  }
+
+  async compactDisk(name: string, options: WorkerCompactOptions, onProgress?: (progress: CompactDiskProgress) => void | Promise<void>): Promise<CompactDiskResult> {
+    try {
+      validateDiskName(name);
+      await this.files.release(name);
+      const context = {
+        folder: await diskFolder(),
+        live: this.#disks.sessionNamed(name),
+        lock: () => acquireDiskLock(name),
+        // The session must not release the lock compactDisk holds: it gets one that does not.
+        openSession: async (lock: { name: string }) => (await openDiskFile(name, {}, { name: lock.name, release: () => undefined }, this.#hooks.wrapFile)).session,
+      };
+      const copied = { ...(options.snapshots === undefined ? {} : { snapshots: options.snapshots === true }), ...(options.freeUnusedBlocks ? { freeUnusedBlocks: true } : {}) };
+      return await compactDisk(name, copied, context, (progress) => {
+        Promise.resolve(onProgress?.(progress)).catch(() => undefined);
+      });
+    } finally {
+      releaseProxy(onProgress);
+    }
+  }
+
+  async freeBaseCache(id: string): Promise<number> {
+    return freeBaseCache(await diskFolder(), id, openRemoteBaseUrls());
   }
 
   probeSupport(): Promise<WorkerSupport> {

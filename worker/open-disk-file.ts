@@ -19,6 +19,7 @@ import { BackingChain } from './backing-chain.ts';
 import type { DiskLock } from './disk-lock.ts';
 import { DiskSession, type OpenTop } from './disk-session.ts';
 import { recoverSwap } from './overlay-files.ts';
+import { recoverSnapshotReplacements } from './storage/compact-disk.ts';
 import { diskFolder, findFile, openWithRetry, removeFile } from './opfs-folder.ts';
 
 /** Wraps a disk's OPFS file before the engine sees it (the worker's `wrapFile` hook). */
@@ -36,6 +37,7 @@ const unwrapped: FileWrapper = (file) => file;
 export async function openDiskFile(name: string, options: WorkerOpenOptions, lock: DiskLock, wrapFile: FileWrapper = unwrapped): Promise<{ session: DiskSession; created: boolean }> {
   const folder = await diskFolder();
   await recoverSwap(folder, name);
+  await recoverSnapshotReplacements(folder, name);
   const fileName = diskFileName(name);
   const existing = await findFile(folder, fileName);
   const keptBase = existing ? null : await findKeptBase(folder, name);

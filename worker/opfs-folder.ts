@@ -61,9 +61,10 @@ export function openWithRetry(fileHandle: FileSystemFileHandle, diskName: string
 
 /**
  * Opens a read-only sync access handle on `fileHandle` (several may be open at once, none for
- * writing meanwhile), retrying like `openWithRetry` while a writer still holds the file.
+ * writing meanwhile), retrying like `openWithRetry` while a writer still holds the file, for
+ * `waitMs` milliseconds (0: one attempt).
  */
-export function openReadOnly(fileHandle: FileSystemFileHandle, label: string): Promise<OpfsFile> {
+export function openReadOnly(fileHandle: FileSystemFileHandle, label: string, waitMs = RELEASE_WAIT_MS): Promise<OpfsFile> {
   const create: unknown = Reflect.get(fileHandle, 'createSyncAccessHandle');
   if (typeof create !== 'function') return OpfsFile.open(fileHandle);
   return retryWhileHeld(
@@ -73,22 +74,23 @@ export function openReadOnly(fileHandle: FileSystemFileHandle, label: string): P
       return OpfsFile.wrap(handle);
     },
     () => new DiskBusyError(label, `"${label}" is held open for writing`),
+    waitMs,
   );
 }
 
 /**
  * Runs `open` until it succeeds, retrying every `RETRY_STEP_MS` while the file is held by another
- * handle (`NoModificationAllowedError`, `InvalidStateError`); after `RELEASE_WAIT_MS` rejects with
+ * handle (`NoModificationAllowedError`, `InvalidStateError`); after `waitMs` rejects with
  * `busy()`. Other failures reject at once.
  */
-async function retryWhileHeld<T>(open: () => Promise<T>, busy: () => Error): Promise<T> {
+async function retryWhileHeld<T>(open: () => Promise<T>, busy: () => Error, waitMs = RELEASE_WAIT_MS): Promise<T> {
   const start = Date.now();
   for (;;) {
     try {
       return await open();
     } catch (error) {
       if (!hasName(error, 'NoModificationAllowedError') && !hasName(error, 'InvalidStateError')) throw error;
-      if (Date.now() - start >= RELEASE_WAIT_MS) throw busy();
+      if (Date.now() - start >= waitMs) throw busy();
       await sleep(RETRY_STEP_MS);
     }
   }

@@ -91,6 +91,11 @@ export async function leaseRemoteBase(url: string): Promise<RemoteBaseLease> {
   };
 }
 
+/** The URLs of the HTTP bases this worker has open (or is opening): their caches are in use. */
+export function openRemoteBaseUrls(): string[] {
+  return [...bases.keys()];
+}
+
 /** What `DiskInfo.remoteBase` reports for `base`. */
 export function remoteBaseStatus(base: RemoteBase): RemoteBaseStatus {
   const status = base.file.cacheStatus();

@@ -4,10 +4,12 @@
  * `reviveError`). A new error class the worker may throw belongs in this list.
  */
 import { QedBackingChangedError } from '../backends/remote/backing-changed-error.ts';
+import { QedCompactionError } from '../engine/compact-errors.ts';
 import { ImageCorruptionError, ImageEncryptedError, ImageFormatError, ImageUnsupportedError } from '../formats/errors.ts';
 import * as fsErrors from '../fs/errors.ts';
 import { DiskAttachedError, FilesChangedError, FilesWriteInterruptedError, FilesZipLimitError } from './files-errors.ts';
 import { ImportBackingFileError } from './import-errors.ts';
+import { BaseCacheNotFoundError, StorageInUseError } from './storage-errors.ts';
 import { VmSaveError, VmSaveFormatError, VmSaveMismatchError, VmSaveNotFoundError } from './vm-saves.ts';
 import { QedArgumentError, QedBackingError, QedClosedError, QedCorruptionError, QedError, QedFormatError, QedIoError, QedQuotaError, QedRangeError, QedReadOnlyError, StorageUnsupportedError } from '../qed/errors.ts';
 
@@ -41,6 +43,9 @@ const CLASSES: readonly MessageErrorClass[] = [
   FilesChangedError,
   FilesWriteInterruptedError,
   FilesZipLimitError,
+  StorageInUseError,
+  BaseCacheNotFoundError,
+  QedCompactionError,
   ...Object.values<unknown>(fsErrors).filter((value: unknown): value is MessageErrorClass => typeof value === 'function' && value.prototype instanceof QedError),
 ];
 

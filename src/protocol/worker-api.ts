@@ -11,6 +11,7 @@ import type { ProxyMarked } from 'comlink';
 import type { FilesWorkerApi } from './files.ts';
 import type { BaseDownloadProgress, DiskInfo, ImportProgress, OpenDiskOptions, Progress, RemoteBaseStatus } from './types.ts';
 import type { VmWorkerReply, VmWorkerRequest } from './vm-saves.ts';
+import type { CompactDiskProgress, CompactDiskResult, StorageFilesReport, WorkerCompactOptions } from './storage.ts';
 
 /** Options of `DiskWorkerApi.open`: the page's `OpenDiskOptions`, cloned. */
 export type WorkerOpenOptions = OpenDiskOptions;
@@ -151,4 +152,14 @@ export interface DiskWorkerApi {
   readonly files: FilesWorkerApi & ProxyMarked;
   /** The disk side of VM save points (tagged snapshots, their export and import); see `vm-saves.ts`. */
   vmSaves(request: VmWorkerRequest): Promise<VmWorkerReply>;
+  /** Where the origin's private file system goes: disks, base caches, stray files, other folders (see `storage.ts`). */
+  storageReport(): Promise<StorageFilesReport>;
+  /**
+   * Compacts disk `name`'s files crash-safely (open here: in its queue, file closed and reopened).
+   * Rejects with `DiskNotFoundError`, `DiskBusyError`, `DiskAttachedError`, `QedReadOnlyError`,
+   * `QedCorruptionError`, `QedCompactionError`, `QedQuotaError`, ...
+   */
+  compactDisk(name: string, options: WorkerCompactOptions, onProgress?: (progress: CompactDiskProgress) => void | Promise<void>): Promise<CompactDiskResult>;
+  /** Removes HTTP base cache `id`; resolves with the bytes freed. `StorageInUseError` while a disk reads through it, `BaseCacheNotFoundError`. */
+  freeBaseCache(id: string): Promise<number>;
 }

@@ -10,6 +10,7 @@
  * happens before the first discard.
  */
 import type { QedImage } from '../../src/engine/qed-image.ts';
+import type { FreeSpaceResult } from '../../src/protocol/storage.ts';
 import { type BlockDevice, SliceDevice, openFileSystem } from '../../src/fs/index.ts';
 import { INCOMPAT, RO_COMPAT } from '../../src/fs/ext/constants.ts';
 import { decodeGroupDescriptor } from '../../src/fs/ext/group-descriptors.ts';
@@ -30,18 +31,6 @@ export interface ByteRange {
   start: number;
   /** Bytes in the range. */
   length: number;
-}
-
-/** What `discardFreeBlocks` did. */
-export interface FreeSpaceResult {
-  /** The file system found (`ext2`, `ext4`, ...), or null when none could be used. */
-  fileSystem: string | null;
-  /** Bytes the file system's bitmaps mark free. */
-  freeBytes: number;
-  /** Bytes of data clusters the disk stopped storing (dropped by the next compaction). */
-  discardedBytes: number;
-  /** Why nothing was discarded, or null. */
-  skipped: string | null;
 }
 
 /** The free blocks of an ext file system, or why they cannot be trusted. */
