@@ -9,6 +9,7 @@ import { MemoryFile } from '../src/backends/memory-file.ts';
 import type { OpfsFile } from '../src/backends/opfs-file.ts';
 import { QedImage } from '../src/engine/qed-image.ts';
 import { writeFully } from '../src/engine/sync-file.ts';
+import { forEachDataRun } from '../src/engine/zero-runs.ts';
 import type { ImportResult, WorkerImportOptions } from '../src/protocol/worker-api.ts';
 import { SECTOR_SIZE_BYTES } from '../src/qed/constants.ts';
 import { QedArgumentError, QedCorruptionError } from '../src/qed/errors.ts';
@@ -78,27 +79,7 @@ export async function copyChunks(source: Blob, progress: ImportProgress, sink: (
  * that hold a non-zero byte; zero ones stay unallocated. `chunk` is not kept.
  */
 export function writeNonZeroClusters(image: QedImage, chunk: Uint8Array, at: number): void {
-  const cs = image.geometry.clusterSize;
-  let runStart = -1;
-  for (let position = 0; position <= chunk.byteLength; position += cs) {
-    const piece = chunk.subarray(position, position + cs);
-    const hasData = piece.byteLength > 0 && !isAllZero(piece);
-    if (hasData && runStart < 0) runStart = position;
-    if (!hasData && runStart >= 0) {
-      image.write(at + runStart, chunk.subarray(runStart, position));
-      runStart = -1;
-    }
-  }
-  if (runStart >= 0) image.write(at + runStart, chunk.subarray(runStart));
-}
-
-/** True when every byte of `bytes` is zero. */
-export function isAllZero(bytes: Uint8Array): boolean {
-  const aligned = bytes.byteOffset % 4 === 0;
-  const words = aligned ? new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >>> 2) : new Uint32Array(0);
-  for (const word of words) if (word !== 0) return false;
-  for (let i = words.length * 4; i < bytes.byteLength; i++) if (bytes[i] !== 0) return false;
-  return true;
+  forEachDataRun(chunk, image.geometry.clusterSize, (start, end) => image.write(at + start, chunk.subarray(start, end)));
 }
 
 /** Closes `closable`, ignoring a failure (the original error matters more). */

@@ -41,16 +41,3 @@ export class AppendWriter {
     this.#filled = 0;
   }
 }
-
-/** True when every byte of `bytes` is 0. Reads four bytes at a time when the view is aligned. */
-export function isAllZero(bytes: Uint8Array): boolean {
-  const { byteOffset, byteLength } = bytes;
-  let index = 0;
-  if (byteOffset % 4 === 0) {
-    const words = new Uint32Array(bytes.buffer, byteOffset, byteLength >>> 2);
-    for (let i = 0; i < words.length; i++) if (words[i] !== 0) return false;
-    index = words.length * 4;
-  }
-  for (; index < byteLength; index++) if (bytes[index] !== 0) return false;
-  return true;
-}

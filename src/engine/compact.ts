@@ -21,7 +21,8 @@ import { checkImage } from './check.ts';
 import { QedCompactionError } from './compact-errors.ts';
 import { type SyncFile, readFully, writeFully } from './sync-file.ts';
 import type { CompactOptions, CompactProgress, CompactReport } from './types.ts';
-import { AppendWriter, isAllZero } from './append-writer.ts';
+import { AppendWriter } from './append-writer.ts';
+import { isAllZero } from './zero-runs.ts';
 
 /** Data clusters are read in runs of up to this many bytes (at least one cluster). */
 const RUN_LIMIT_BYTES = 1024 * 1024;

@@ -10,7 +10,8 @@ import { type Geometry, isValidTableOffset, roundDownToCluster } from '../qed/ge
 import { type QedHeader, encodeHeader, needsCheck } from '../qed/header.ts';
 import { Table } from '../qed/table.ts';
 import { type BlockReader, readClipped } from './block-reader.ts';
-import { L2Cache } from './l2-cache.ts';
+import { DEFAULT_L2_PAGE_BYTES, L2Cache, MIN_L2_PAGE_BYTES } from './l2-cache.ts';
+import { L2Table } from './l2-table.ts';
 import { scanReferences } from './reference-scan.ts';
 import { type SyncFile, readFully, writeFully } from './sync-file.ts';
 import type { IoStats } from './types.ts';
@@ -26,6 +27,8 @@ export class ImageState {
   /** The L1 table, always in memory. */
   readonly l1: Table;
   readonly cache: L2Cache;
+  /** Bytes per cached L2 page: the configured page size, within one sector and one table. */
+  readonly pageBytes: number;
   readonly io: IoCounters = { reads: 0, bytesRead: 0, writes: 0, bytesWritten: 0, clustersAllocated: 0, tablesAllocated: 0, flushes: 0 };
   /** The backing image, or null. */
   backing: BlockReader | null = null;
@@ -41,11 +44,12 @@ export class ImageState {
   /** L1 indices whose table lies (partly) past the end of the file; allocation is refused while any remain. */
   #danglingTables: number[] = [];
 
-  constructor(file: SyncFile, header: QedHeader, geometry: Geometry, l2CacheBytes: number | undefined) {
+  constructor(file: SyncFile, header: QedHeader, geometry: Geometry, l2CacheBytes: number | undefined, l2PageBytes: number = DEFAULT_L2_PAGE_BYTES) {
     this.file = file;
     this.header = header;
     this.geometry = geometry;
     this.cache = new L2Cache(l2CacheBytes);
+    this.pageBytes = Math.min(Math.max(l2PageBytes, MIN_L2_PAGE_BYTES), geometry.tableBytes);
     this.fileEnd = roundDownToCluster(geometry, file.getSize());
     this.needCheckOnDisk = needsCheck(header);
     this.l1 = Table.empty(geometry.tableBytes);
@@ -66,18 +70,13 @@ export class ImageState {
    * The L2 table of L1 slot `l1Index`, from the cache or the file, or null when the slot is
    * empty. Throws `QedCorruptionError` when the L1 entry is not a valid table offset.
    */
-  tableFor(l1Index: number): Table | null {
+  tableFor(l1Index: number): L2Table | null {
     const offset = this.l1.get(l1Index);
     if (offset === 0) return null;
-    const cached = this.cache.get(offset);
-    if (cached) return cached;
     if (!isValidTableOffset(this.geometry, offset, this.fileEnd)) {
       throw new QedCorruptionError(`L1 entry ${l1Index} points at an invalid L2 table offset 0x${offset.toString(16)}`);
     }
-    const table = Table.empty(this.geometry.tableBytes);
-    readFully(this.file, table.bytes, offset);
-    this.cache.put(offset, table);
-    return table;
+    return new L2Table(this, offset);
   }
 
   /** Fills `target` with what unallocated guest bytes at `offset` read as: backing data or zeros. */
@@ -158,19 +157,7 @@ export class ImageState {
 
   /** Sets entries `indices` (ascending) of L1 slot `l1Index`'s table to 1, writing the sectors they span once. */
   #setToZeroClusters(l1Index: number, indices: number[]): void {
-    const table = this.tableFor(l1Index);
-    const first = indices[0];
-    const last = indices[indices.length - 1];
-    if (!table || first === undefined || last === undefined) return;
-    const range = Table.sectorRange(first, last - first + 1);
-    const previous = table.bytes.slice(range.start, range.start + range.length);
-    for (const index of indices) table.set(index, L2_ENTRY_ZERO);
-    try {
-      writeFully(this.file, table.bytes.subarray(range.start, range.start + range.length), this.l1.get(l1Index) + range.start);
-    } catch (error) {
-      table.bytes.set(previous, range.start);
-      throw error;
-    }
+    this.tableFor(l1Index)?.updateEach(indices, L2_ENTRY_ZERO);
   }
 
   /**
@@ -178,17 +165,9 @@ export class ImageState {
    * in QEMU's order: for a new table, the whole table is written and flushed before the L1
    * sector; an existing table gets only its changed 512-byte sectors, with no flush.
    */
-  setEntries(l1Index: number, table: Table | null, index: number, count: number, first: number, step: number): Table {
+  setEntries(l1Index: number, table: L2Table | null, index: number, count: number, first: number, step: number): L2Table {
     if (table) {
-      const range = Table.sectorRange(index, count);
-      const previous = table.bytes.slice(range.start, range.start + range.length);
-      table.fill(index, count, first, step);
-      try {
-        writeFully(this.file, table.bytes.subarray(range.start, range.start + range.length), this.l1.get(l1Index) + range.start);
-      } catch (error) {
-        table.bytes.set(previous, range.start);
-        throw error;
-      }
+      table.update(index, count, first, step);
       return table;
     }
     const fresh = Table.empty(this.geometry.tableBytes);
@@ -210,8 +189,7 @@ export class ImageState {
       throw error;
     }
     this.io.tablesAllocated++;
-    this.cache.put(tableOffset, fresh);
-    return fresh;
+    return L2Table.seed(this, tableOffset, fresh.bytes);
   }
 
   /** Sets the need-check bit on disk (and flushes) unless it is already set. */

@@ -1,68 +1,81 @@
-/** A least-recently-used cache of L2 tables, bounded in bytes and keyed by table file offset. */
 import type { Table } from '../qed/table.ts';
 
-/** Default L2 cache budget in bytes (8 MiB: 32 tables of the default 256 KiB). */
+/**
+ * A least-recently-used cache of L2 table pages, bounded in bytes and keyed by the page's file
+ * offset. A page is an aligned piece of a table (4 KiB, 512 entries, by default), so a lookup in a
+ * huge sparse disk reads one page, not a whole table of up to 32 MiB; tables smaller than a page
+ * are one page.
+ */
+
+/** Default L2 cache budget in bytes (8 MiB: 2048 pages of 4 KiB). */
 export const DEFAULT_L2_CACHE_BYTES = 8 * 1024 * 1024;
+
+/** Default bytes per cached L2 page (512 entries). */
+export const DEFAULT_L2_PAGE_BYTES = 4096;
+
+/** Smallest page in bytes: one 512-byte sector, the unit of table updates. */
+export const MIN_L2_PAGE_BYTES = 512;
 
 /** Counters of an `L2Cache`. */
 export interface L2CacheStats {
   /** Lookups answered from memory. */
   hits: number;
-  /** Lookups that had to read the table from the file. */
+  /** Lookups that had to read the page from the file. */
   misses: number;
-  /** Tables dropped to stay within budget. */
+  /** Pages dropped to stay within budget. */
   evictions: number;
   /** Bytes currently held. */
   bytes: number;
 }
 
 /**
- * Write-through L2 table cache: callers write a table to the file first and then keep the
- * updated `Table` here. At least one table is always kept, whatever the budget.
+ * Write-through cache of L2 pages (each a `Table` of its entries): callers change a page and
+ * write the changed sectors to the file; the page held here is the only copy in memory. At least one page is always
+ * kept, whatever the budget.
  */
 export class L2Cache {
   readonly #maxBytes: number;
-  readonly #tables = new Map<number, Table>();
+  readonly #pages = new Map<number, Table>();
   readonly #stats: L2CacheStats = { hits: 0, misses: 0, evictions: 0, bytes: 0 };
 
-  /** Creates a cache holding at most `maxBytes` bytes of tables (but always one). */
+  /** Creates a cache holding at most `maxBytes` bytes of pages (but always one). */
   constructor(maxBytes: number = DEFAULT_L2_CACHE_BYTES) {
     this.#maxBytes = maxBytes;
   }
 
-  /** The table at file offset `offset`, marking it most recently used, or undefined. */
+  /** The page at file offset `offset`, marking it most recently used and counting a hit, or undefined (a miss). */
   get(offset: number): Table | undefined {
-    const table = this.#tables.get(offset);
-    if (table === undefined) {
+    const page = this.#pages.get(offset);
+    if (page === undefined) {
       this.#stats.misses++;
       return undefined;
     }
     this.#stats.hits++;
-    this.#tables.delete(offset);
-    this.#tables.set(offset, table);
-    return table;
+    this.#pages.delete(offset);
+    this.#pages.set(offset, page);
+    return page;
   }
 
-  /** Keeps `table` as the table at `offset`, evicting least recently used tables over budget. */
-  put(offset: number, table: Table): void {
-    const old = this.#tables.get(offset);
+  /** Keeps `page` (now owned by the cache) as the page at `offset`, evicting least recently used pages over budget. */
+  put(offset: number, page: Table): void {
+    const old = this.#pages.get(offset);
     if (old) {
-      this.#tables.delete(offset);
+      this.#pages.delete(offset);
       this.#stats.bytes -= old.bytes.byteLength;
     }
-    this.#tables.set(offset, table);
-    this.#stats.bytes += table.bytes.byteLength;
-    for (const [key, victim] of this.#tables) {
-      if (this.#stats.bytes <= this.#maxBytes || this.#tables.size <= 1) break;
-      this.#tables.delete(key);
+    this.#pages.set(offset, page);
+    this.#stats.bytes += page.bytes.byteLength;
+    for (const [key, victim] of this.#pages) {
+      if (this.#stats.bytes <= this.#maxBytes || this.#pages.size <= 1) break;
+      this.#pages.delete(key);
       this.#stats.bytes -= victim.bytes.byteLength;
       this.#stats.evictions++;
     }
   }
 
-  /** Drops every table (after a repair rewrote tables on disk). */
+  /** Drops every page (after a repair rewrote tables on disk). */
   clear(): void {
-    this.#tables.clear();
+    this.#pages.clear();
     this.#stats.bytes = 0;
   }
 

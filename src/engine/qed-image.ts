@@ -57,7 +57,7 @@ export class QedImage implements BlockReader {
     const header = decodeHeader(headerBytes);
     const geometry = validateHeader(header, fileSize);
     const backingName = hasBackingFile(header) ? readBackingName(file, header) : null;
-    const state = new ImageState(file, header, geometry, options.l2CacheBytes);
+    const state = new ImageState(file, header, geometry, options.l2CacheBytes, validPageBytes(options.l2PageBytes));
     const image = new QedImage(state, options.readOnly ?? false, backingName);
     if (backingName !== null) {
       const depth = (options.depth ?? 0) + 1;
@@ -89,7 +89,7 @@ export class QedImage implements BlockReader {
       backing.close();
     }
     createImageFile(new GuardedFile(file), { ...options, size });
-    return QedImage.open(file, { resolveBacking: options.resolveBacking, l2CacheBytes: options.l2CacheBytes });
+    return QedImage.open(file, { resolveBacking: options.resolveBacking, l2CacheBytes: options.l2CacheBytes, l2PageBytes: options.l2PageBytes });
   }
 
   /** Virtual disk size in bytes. */
@@ -185,6 +185,7 @@ export class QedImage implements BlockReader {
     if (alignedEnd <= alignedStart) return;
     this.#state.prepareForWrites();
     forEachTableChunk(this.geometry, alignedStart, alignedEnd - alignedStart, (l1Index, start, chunkEnd) => discardClusters(this.#state, l1Index, start, chunkEnd));
+    this.#state.io.writes++; // what the guest reads changed: caches keyed on the write count must see it
   }
 
   /** Makes every completed write durable. The need-check bit is left as it is (see `markClean`). */
@@ -309,6 +310,13 @@ export class QedImage implements BlockReader {
     this.#assertOpen();
     assertRequestInside(offset, length, this.size);
   }
+}
+
+/** `bytes` when it is a power of two of at least 512 (or undefined: the default); `QedArgumentError` otherwise. */
+function validPageBytes(bytes: number | undefined): number | undefined {
+  if (bytes === undefined) return undefined;
+  if (!Number.isSafeInteger(bytes) || bytes < 512 || (bytes & (bytes - 1)) !== 0) throw new QedArgumentError(`l2PageBytes ${bytes} must be a power of two of at least 512`);
+  return bytes;
 }
 
 /** Reads the backing name stored in the header area. */

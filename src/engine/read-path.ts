@@ -1,6 +1,6 @@
 /** Reading guest bytes: runs of contiguous clusters are read with one file call each. */
 import { l2IndexOf } from '../qed/geometry.ts';
-import type { Table } from '../qed/table.ts';
+import type { L2Table } from './l2-table.ts';
 import { ClusterState, classifyEntry, forEachTableChunk } from './cluster-state.ts';
 import type { ImageState } from './image-state.ts';
 import { readFully } from './sync-file.ts';
@@ -16,7 +16,7 @@ export function readRange(state: ImageState, target: Uint8Array, offset: number)
 }
 
 /** Reads `target.byteLength` bytes at guest `start`, all mapped by `table`. */
-function readFromTable(state: ImageState, table: Table, target: Uint8Array, start: number): void {
+function readFromTable(state: ImageState, table: L2Table, target: Uint8Array, start: number): void {
   const { geometry, fileEnd } = state;
   const cs = geometry.clusterSize;
   const end = start + target.byteLength;

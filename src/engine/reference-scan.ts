@@ -8,7 +8,6 @@
 import { L2_ENTRY_UNALLOCATED, L2_ENTRY_ZERO } from '../qed/constants.ts';
 import { type Geometry, isBeyondEnd, isValidClusterOffset, isValidTableOffset } from '../qed/geometry.ts';
 import { Table } from '../qed/table.ts';
-import type { L2Cache } from './l2-cache.ts';
 import { type SyncFile, readFully } from './sync-file.ts';
 
 /** What the scan needs of an open image. */
@@ -17,8 +16,6 @@ export interface ReferenceScanSubject {
   readonly geometry: Geometry;
   /** The in-memory L1 table. */
   readonly l1: Table;
-  /** Tables already in memory are taken from here instead of the file. */
-  readonly cache: L2Cache;
   /** The allocation pointer: the file's length rounded down to whole clusters, in bytes. */
   readonly fileEnd: number;
   /** File offset of the L1 table, in bytes. */
@@ -45,7 +42,7 @@ export interface ReferenceScan {
   complete: boolean;
 }
 
-/** Scans the L1 table and every readable L2 table, reading tables the cache lacks directly. */
+/** Scans the L1 table and every readable L2 table, read whole from the file. */
 export function scanReferences(subject: ReferenceScanSubject): ReferenceScan {
   const { geometry, l1, fileEnd } = subject;
   const scratch = Table.empty(geometry.tableBytes);
@@ -70,11 +67,9 @@ export function scanReferences(subject: ReferenceScanSubject): ReferenceScan {
       }
       continue;
     }
-    let table = subject.cache.get(tableOffset);
-    if (!table) {
-      readFully(subject.file, scratch.bytes, tableOffset);
-      table = scratch;
-    }
+    // The L2 cache writes through, so the file holds every table as it is now.
+    readFully(subject.file, scratch.bytes, tableOffset);
+    const table = scratch;
     scan.referencedEnd = Math.max(scan.referencedEnd, tableOffset + geometry.tableBytes);
     let dangling: number[] | undefined;
     for (let j = 0; j < table.entryCount; j++) {

@@ -29,6 +29,12 @@ export interface OpenOptions {
   resolveBacking?: BackingResolver;
   /** L2 cache budget in bytes. Default 8 MiB. */
   l2CacheBytes?: number;
+  /**
+   * Bytes of an L2 table read and cached at a time: a power of two from 512 up; larger than a
+   * table means whole tables. Default 4 KiB (512 entries), so a lookup in a huge sparse disk
+   * costs one small read instead of a whole table.
+   */
+  l2PageBytes?: number;
   /** Refuse backing chains deeper than this. Default 64. */
   maxBackingDepth?: number;
   /** Internal: depth of this image in a backing chain (0 for the top). */
@@ -57,6 +63,8 @@ export interface CreateOptions {
   resolveBacking?: BackingResolver;
   /** L2 cache budget in bytes for the returned image. */
   l2CacheBytes?: number;
+  /** As `OpenOptions.l2PageBytes`. */
+  l2PageBytes?: number;
 }
 
 /** I/O counters of an open image (guest-visible operations, not file calls). */

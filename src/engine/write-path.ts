@@ -11,7 +11,7 @@
  */
 import { L2_ENTRY_UNALLOCATED, L2_ENTRY_ZERO } from '../qed/constants.ts';
 import { l2IndexOf } from '../qed/geometry.ts';
-import type { Table } from '../qed/table.ts';
+import type { L2Table } from './l2-table.ts';
 import { ClusterState, classifyEntry, forEachTableChunk } from './cluster-state.ts';
 import type { ImageState } from './image-state.ts';
 import { writeFully } from './sync-file.ts';
@@ -90,7 +90,7 @@ export function discardClusters(state: ImageState, l1Index: number, start: numbe
 }
 
 /** True when the cluster at `index` is not yet a zero cluster and holds no data. */
-function needsZeroMarker(state: ImageState, table: Table | null, index: number): boolean {
+function needsZeroMarker(state: ImageState, table: L2Table | null, index: number): boolean {
   const entry = table ? table.get(index) : L2_ENTRY_UNALLOCATED;
   return entry !== L2_ENTRY_ZERO && classifyEntry(state.geometry, entry, state.fileEnd) !== ClusterState.Data;
 }
@@ -128,7 +128,7 @@ function writeChunk(state: ImageState, l1Index: number, data: Uint8Array, start:
  * with the rest of the first and last cluster filled from what they read as before, then points
  * the entries at it. Returns the (possibly new) L2 table.
  */
-function allocateAndWrite(state: ImageState, l1Index: number, table: Table | null, index: number, count: number, piece: Uint8Array, start: number): Table {
+function allocateAndWrite(state: ImageState, l1Index: number, table: L2Table | null, index: number, count: number, piece: Uint8Array, start: number): L2Table {
   const cs = state.geometry.clusterSize;
   const clusterStart = start - (start % cs);
   const extentBytes = count * cs;
@@ -175,14 +175,14 @@ function allocateAndWrite(state: ImageState, l1Index: number, table: Table | nul
 }
 
 /** Fills `target` (part of cluster `index`, at guest `offset`) with what that cluster reads as now. */
-function fillAsBefore(state: ImageState, table: Table | null, index: number, target: Uint8Array, offset: number): void {
+function fillAsBefore(state: ImageState, table: L2Table | null, index: number, target: Uint8Array, offset: number): void {
   const entry = table ? table.get(index) : L2_ENTRY_UNALLOCATED;
   if (entry === L2_ENTRY_UNALLOCATED) state.readUnallocated(target, offset);
   else target.fill(0);
 }
 
 /** Entries among `count` from `index` that already count as allocated (offsets past the file's end). */
-function countReferences(table: Table | null, index: number, count: number): number {
+function countReferences(table: L2Table | null, index: number, count: number): number {
   if (!table) return 0;
   let references = 0;
   for (let i = index; i < index + count; i++) {

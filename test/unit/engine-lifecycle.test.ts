@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { MemoryFile } from '../../src/backends/memory-file.ts';
 import { QedImage } from '../../src/engine/qed-image.ts';
 import type { FileRange, SyncFile } from '../../src/engine/sync-file.ts';
-import { QedBackingError, QedClosedError, QedIoError, QedRangeError, QedReadOnlyError } from '../../src/qed/errors.ts';
+import { QedArgumentError, QedBackingError, QedClosedError, QedIoError, QedRangeError, QedReadOnlyError } from '../../src/qed/errors.ts';
 import { memoryResolver, pattern, withU64 } from '../support/images.ts';
+import { mulberry32 } from '../support/mulberry32.ts';
+import { RecordingFile } from '../support/recording-file.ts';
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
@@ -225,5 +227,70 @@ describe('the L2 cache', () => {
     const stats = image.ioStats().l2Cache;
     expect(stats.bytes).toBeLessThanOrEqual(32 * KIB);
     expect(stats.evictions).toBeGreaterThan(0);
+  });
+
+  it('reads one page of a large table for a lookup, not the whole table', () => {
+    const file = new MemoryFile();
+    // 64 KiB clusters, 16-cluster tables: each L2 table is 1 MiB of entries.
+    QedImage.create(file, { size: 64 * 1024 * MIB, clusterSize: 64 * KIB, tableSize: 16 }).write(40 * 1024 * MIB, pattern(4 * KIB, 9));
+    const recording = new RecordingFile(file);
+    const image = QedImage.open(recording, { readOnly: true });
+    const afterOpen = recording.bytesRead;
+    expect(image.read(40 * 1024 * MIB, 4 * KIB)).toEqual(pattern(4 * KIB, 9));
+    // The data (4 KiB) and one 4 KiB page of the table.
+    expect(recording.bytesRead - afterOpen).toBe(8 * KIB);
+    const whole = new RecordingFile(file);
+    const wholeImage = QedImage.open(whole, { readOnly: true, l2PageBytes: 1 << 30 });
+    const wholeAfterOpen = whole.bytesRead;
+    wholeImage.read(40 * 1024 * MIB, 4 * KIB);
+    expect(whole.bytesRead - wholeAfterOpen).toBe(MIB + 4 * KIB);
+  });
+
+  it('keeps reads, writes, zero writes and discards right with one-sector pages in a two-page cache', () => {
+    const file = new MemoryFile();
+    const size = 256 * MIB;
+    const cs = 4 * KIB;
+    let image = QedImage.create(file, { size, clusterSize: cs, tableSize: 2, l2CacheBytes: 1024, l2PageBytes: 512 });
+    const model = new Map<number, number>(); // cluster -> pattern seed, or 0 for zeros
+    const next = mulberry32(7);
+    const done = { writes: 0, zeroes: 0, discards: 0 };
+    for (let i = 0; i < 600; i++) {
+      const cluster = next() % (size / cs);
+      const op = next() % 4;
+      if (op < 2) {
+        image.write(cluster * cs, pattern(cs, i + 1));
+        model.set(cluster, i + 1);
+        done.writes++;
+      } else if (op === 2) {
+        image.writeZeroes(cluster * cs, cs);
+        model.set(cluster, 0);
+        done.zeroes++;
+      } else {
+        image.discard(cluster * cs, cs);
+        model.set(cluster, 0);
+        done.discards++;
+      }
+    }
+    expect(Math.min(done.writes, done.zeroes, done.discards)).toBeGreaterThan(100);
+    image.close();
+    const bytes = file.snapshot();
+    for (const pageBytes of [512, 4096, 1 << 30]) {
+      image = QedImage.open(new MemoryFile(bytes), { readOnly: true, l2PageBytes: pageBytes, l2CacheBytes: 1024 });
+      const wrong: number[] = [];
+      for (const [cluster, value] of model) {
+        const expected = value === 0 ? new Uint8Array(cs) : pattern(cs, value);
+        if (!Buffer.from(image.read(cluster * cs, cs)).equals(expected)) wrong.push(cluster);
+      }
+      expect(wrong).toEqual([]);
+      expect(image.check().corruptions).toBe(0);
+      image.close();
+    }
+  });
+
+  it('refuses a page size that is not a power of two of at least 512', () => {
+    const file = new MemoryFile();
+    QedImage.create(file, { size: 4 * MIB }).flush();
+    expect(() => QedImage.open(file, { l2PageBytes: 1000 })).toThrow(QedArgumentError);
+    expect(() => QedImage.open(file, { l2PageBytes: 256 })).toThrow(QedArgumentError);
   });
 });

@@ -95,13 +95,5 @@ export function hasAscii(bytes: Uint8Array, at: number, text: string): boolean {
   return true;
 }
 
-/** True when every byte of `bytes` is zero. */
-export function isAllZero(bytes: Uint8Array): boolean {
-  const aligned = bytes.byteOffset % 4 === 0 ? bytes.byteLength >>> 2 : 0;
-  if (aligned > 0) {
-    const words = new Uint32Array(bytes.buffer, bytes.byteOffset, aligned);
-    for (let i = 0; i < words.length; i++) if (words[i] !== 0) return false;
-  }
-  for (let i = aligned * 4; i < bytes.byteLength; i++) if (bytes[i] !== 0) return false;
-  return true;
-}
+/** True when every byte of `bytes` is zero (the engine's check). */
+export { isAllZero } from '../../engine/zero-runs.ts';

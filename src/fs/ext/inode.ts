@@ -5,6 +5,7 @@ import { FsCorruptionError } from '../errors.ts';
 import { GOOD_OLD_INODE_BYTES, I_BLOCK_BYTES, RO_COMPAT, S_IFMT } from './constants.ts';
 import type { Superblock } from './superblock.ts';
 import { hasMetadataCsum } from './superblock.ts';
+import { isAllZero } from '../../engine/zero-runs.ts';
 
 /** A decoded inode; `raw` (inode-size bytes, owned by the inode) keeps every other field. */
 export interface Inode {
@@ -156,7 +157,3 @@ function inodeChecksum(sb: Superblock, number: number, bytes: Uint8Array, extraI
   return high ? crc : crc & 0xffff;
 }
 
-function isAllZero(bytes: Uint8Array): boolean {
-  for (const byte of bytes) if (byte !== 0) return false;
-  return true;
-}
