@@ -34,7 +34,9 @@ let configured: DiskWorkerSource | null = null;
  * loaded from beside the qedisk module (a CDN, a strict Content-Security-Policy, a bundler that
  * moves files): the URL of a copy of qedisk's `disk-worker.js` (started as a module worker), a
  * `Worker` already started from it, or a function that starts one. Call it before the first
- * disk call; afterwards it throws `QedArgumentError` (the worker is running already).
+ * disk call; afterwards it throws `QedArgumentError` (the worker is running already). With a
+ * `Worker` or a function, the page's own capability check is skipped (the app started the worker;
+ * what the worker lacks comes back from it as a typed error, and `getSupport` still asks it).
  */
 export function configureDiskWorker(source: DiskWorkerSource): void {
   if (connection) throw new QedArgumentError('the disk worker has started already: call configureDiskWorker before the first disk call');
@@ -54,7 +56,7 @@ function startWorker(): Worker {
 /** The connection, starting the worker on first use; `StorageUnsupportedError` when the page lacks what disks need. */
 function connect(): Connection {
   if (connection) return connection;
-  assertPageCapabilities();
+  if (configured === null || typeof configured === 'string' || configured instanceof URL) assertPageCapabilities();
   const worker = startWorker();
   const lane = new BlockLane(worker);
   const failure = new Promise<never>((_, reject) => {

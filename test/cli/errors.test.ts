@@ -66,7 +66,7 @@ describe('qedisk help and version', () => {
   it('shows a command page with help COMMAND and with COMMAND --help', () => {
     const page = qedisk(dir, ['help', 'convert']);
     expect(page.status).toBe(0);
-    expect(page.stdout.toString()).toMatch(/^Usage: qedisk convert \[-O qed\|raw\]/);
+    expect(page.stdout.toString()).toMatch(/^Usage: qedisk convert \[-f FMT\] \[-O qed\|qcow2\|raw\]/);
     expect(qedisk(dir, ['convert', '--help']).stdout).toEqual(page.stdout);
   });
 
