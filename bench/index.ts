@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json] [-- --quick] [-- --only=convert|engine|browser|guest|scale]`: qedisk against native QEMU on this machine, in one
+ * `npm run bench [-- --json] [-- --quick] [-- --only=convert|engine|browser|guest|bases|scale]`: qedisk against native QEMU on this machine, in one
  * run, as ratios (qedisk / baseline; 1.0 = as fast as QEMU, higher is better).
  */
 import { randomFillSync } from 'node:crypto';
@@ -20,7 +20,7 @@ const json = args.has('--json');
 const quick = args.has('--quick');
 const imageSize = quick ? 128 * MIB : 1024 * MIB;
 const repeats = quick ? 1 : 3;
-/** `--only=convert|engine|browser|guest|scale` runs one group. */
+/** `--only=convert|engine|browser|guest|bases|scale` runs one group. */
 const only = [...args].find((a) => a.startsWith('--only='))?.slice('--only='.length);
 
 /** Writes a raw image whose 1 MiB chunks alternate between random data and zeros (half allocated). */
@@ -88,6 +88,7 @@ try {
     log('measuring the browser stack (page -> Comlink -> worker -> engine -> OPFS) ...');
     lines.push(...(await stackLines()));
   }
+  if (only === undefined || only === 'bases') lines.push(...(log('measuring first boots from an HTTP base: raw ext2 against compressed qcow2 ...'), await (await import('./browser/base-fetch-bench.ts')).baseFetchLines({ log, repeats: quick ? 1 : 2 })));
   if (only === undefined || only === 'guest') {
     log('measuring the guest (v86 boots Linux in Chromium) ...');
     lines.push(...(await guestLines({ log })));
@@ -96,7 +97,8 @@ try {
   let scale: ScaleFigures | null = null;
   if (only === undefined || only === 'scale') {
     log('measuring scale (1 TiB sparse disk) ...');
-    scale = scaleFigures(work, quick ? 64 : 512, quick ? 20_000 : 100_000);
+    scale = scaleFigures(work, quick ? 64 : 512, quick ? 20_000 : 100_000, repeats);
+    lines.push(scale.paged);
   }
   if (json) console.log(JSON.stringify({ imageSize, repeats, qemu: run('qemu-img', ['--version']).split('\n')[0], lines, scale }, null, 2));
   else {
