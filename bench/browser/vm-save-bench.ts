@@ -48,7 +48,7 @@ async function bootGuest(browser: Browser, baseUrl: string, kind: BenchGuestKind
   await page.waitForFunction(() => 'vmBench' in window, undefined, { timeout: STEP_TIMEOUT_MS });
   log(`${kind}: booting cold`);
   await waitForConsole(page, /^QEDISK-READY$/m, BOOT_TIMEOUT_MS);
-  await waitForConsole(page, /qedisk# $/, STEP_TIMEOUT_MS);
+  await waitForConsole(page, /^qedisk# /m, STEP_TIMEOUT_MS);
   await command(page, `dd if=/dev/urandom of=/mnt/data bs=1M count=${DATA_MIB} 2>/dev/null; sync; echo 3 > /proc/sys/vm/drop_caches`, 'DONE-DATA');
   return page;
 }

@@ -57,7 +57,7 @@ export async function waitForCounter(page: Page, value: number): Promise<number>
 /** Stops the counter loop, drops the guest's caches and reads the counter and the log. */
 export async function counterFacts(page: Page): Promise<CounterFacts> {
   const command = [
-    'kill %1 2>/dev/null; wait 2>/dev/null',
+    'kill %1 2>/dev/null; wait %1 2>/dev/null', // not a bare `wait`: the guest's COM2 agent is a child of this shell too
     'C=$(cat /tmp/count)',
     'echo 3 > /proc/sys/vm/drop_caches',
     `S=$(awk 'NR != $1 { bad = 1 } END { print (bad ? "broken" : "ok") }' /mnt/log)`,
