@@ -3,7 +3,7 @@
  * disk files, and opening sync access handles with a bounded retry for handles a closing page
  * still holds.
  */
-import { OpfsFile } from '../src/backends/opfs-file.ts';
+import { OpfsFile, rethrowUnsupported } from '../src/backends/opfs-file.ts';
 import type { SyncFile } from '../src/engine/sync-file.ts';
 import { DiskBusyError } from '../src/protocol/errors.ts';
 import { rawBaseNameOfFile } from '../src/protocol/base-names.ts';
@@ -69,7 +69,7 @@ export function openReadOnly(fileHandle: FileSystemFileHandle, label: string, wa
   if (typeof create !== 'function') return OpfsFile.open(fileHandle);
   return retryWhileHeld(
     async () => {
-      const handle: unknown = await Promise.resolve(create.call(fileHandle, { mode: 'read-only' }));
+      const handle: unknown = await Promise.resolve(create.call(fileHandle, { mode: 'read-only' })).catch(rethrowUnsupported);
       if (!isSyncHandle(handle)) throw new QedIoError('createSyncAccessHandle returned no handle');
       return OpfsFile.wrap(handle);
     },

@@ -33,7 +33,7 @@ export class OpfsFile implements SyncFile {
     if (!isSyncAccessCapable(fileHandle)) {
       throw new StorageUnsupportedError('this browser has no OPFS sync access handles here (createSyncAccessHandle needs a dedicated worker, Chromium 102, Firefox 111 or Safari 15.2 and later)', ['OPFS sync access handles']);
     }
-    return OpfsFile.wrap(await fileHandle.createSyncAccessHandle());
+    return OpfsFile.wrap(await fileHandle.createSyncAccessHandle().catch(rethrowUnsupported));
   }
 
   /**
@@ -92,6 +92,18 @@ function checkCount(count: number, length: number, operation: string, at: number
   const message = `${operation} of ${length} bytes at ${at} failed: the browser returned ${count} (error code ${code})`;
   if (code === CHROMIUM_NO_SPACE) throw new QedQuotaError(`QuotaExceededError: ${message}, no space left`);
   throw new QedIoError(message);
+}
+
+/**
+ * Rethrows a failure of `createSyncAccessHandle`, as `StorageUnsupportedError` when it is the
+ * browser's `NotSupportedError` (the method exists but the browser cannot back it: WebKitGTK,
+ * which has no file-descriptor passing outside Apple's platforms).
+ */
+export function rethrowUnsupported(error: unknown): never {
+  if (error instanceof Error && error.name === 'NotSupportedError') {
+    throw new StorageUnsupportedError(`this browser cannot open OPFS sync access handles (${error.message}): disks need them; openMemoryDisk works without them`, ['OPFS sync access handles']);
+  }
+  throw error;
 }
 
 /** True when `handle` has a callable `createSyncAccessHandle`. */

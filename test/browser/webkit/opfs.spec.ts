@@ -14,13 +14,6 @@ import { expect, test } from './fixtures.ts';
  */
 const NO_SYNC_HANDLES = 'WebKitGTK 2.50: FileSystemFileHandle.createSyncAccessHandle() rejects with NotSupportedError (no SharedFileHandle outside Cocoa)';
 
-/**
- * Product gap (issue 12, part 3): where sync access handles are missing, `openDisk` should fail
- * at once with a typed qedisk error naming what is missing. Today it rejects with the browser's
- * own NotSupportedError (not a QedError), about 6 s after the call in a fresh page.
- */
-const RAW_NOT_SUPPORTED = 'qedisk: openDisk passes WebKit\'s NotSupportedError through instead of a typed error naming sync access handles';
-
 test.describe('WebKitGTK', () => {
   test('gives a persistent OPFS, Web Locks and BroadcastChannel, but no sync access handles in workers', async ({ webkitPage }) => {
     const facts = await webkitPage.evaluate(async () => {
@@ -73,13 +66,12 @@ test.describe('WebKitGTK', () => {
   });
 
   test('fails openDisk at once with a typed error that names the missing sync access handles', async ({ webkitPage }) => {
-    test.fail(true, RAW_NOT_SUPPORTED);
     const failure = await webkitPage.evaluate(async () => {
       const { qedisk, errorOf, resetStorage } = window.harness;
       await resetStorage();
       return errorOf(() => qedisk.openDisk('unsupported', { create: { size: 1024 * 1024 } }));
     });
-    expect(failure).toMatchObject({ isQedError: true });
+    expect(failure).toMatchObject({ isQedError: true, name: 'StorageUnsupportedError' });
     expect(failure?.message).toMatch(/sync(hronous)? access handle/i);
   });
 
