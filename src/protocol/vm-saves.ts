@@ -118,9 +118,13 @@ export function decodeAdapterState(state: unknown): AdapterSavePoint | null {
   throw new VmSaveFormatError('the v86 state holds a damaged qedisk disk entry');
 }
 
-/** True when `a` and `b` name the same snapshot with the same token. */
-export function sameIdentity(a: VmDiskIdentity, b: VmDiskIdentity): boolean {
-  return a.diskName === b.diskName && a.snapshotId === b.snapshotId && a.token === b.token;
+/**
+ * True when `a` and `b` stand for the same disk contents: the same token. The disk name and the
+ * snapshot id are where the snapshot lives, not what it holds: `importVm` copies a snapshot, with
+ * its token, under another disk name (and the worker checks the token in the snapshot file itself).
+ */
+export function sameSnapshotContents(a: VmDiskIdentity, b: VmDiskIdentity): boolean {
+  return a.token === b.token;
 }
 
 /** The HTTP base at the bottom of an exported disk: its absolute URL and how its header reads it. */

@@ -5,7 +5,7 @@
  * writes into a v86 state (`get_state`: the snapshot's identity, never disk bytes), and which
  * states it lets v86 restore (`set_state`).
  */
-import { type VmDiskIdentity, VmSaveMismatchError, decodeAdapterState, encodeAdapterState, sameIdentity } from '../protocol/vm-saves.ts';
+import { type VmDiskIdentity, VmSaveMismatchError, decodeAdapterState, encodeAdapterState, sameSnapshotContents } from '../protocol/vm-saves.ts';
 
 /** The save point of one adapter. */
 export class SavePointTracker {
@@ -34,7 +34,8 @@ export class SavePointTracker {
   /**
    * Accepts the adapter's entry of a v86 state being restored over a disk of `byteLength` bytes,
    * or throws `VmSaveMismatchError`: a state of another disk size, or a state bound to a snapshot
-   * the disk does not hold exactly now (restore VM saves with `restoreVm`, which puts the disk
+   * whose contents (named by its token, which a copy made by `importVm` keeps) the disk does not
+   * hold exactly now (restore VM saves with `restoreVm`, which puts the disk
    * back first). Entries written before save points existed (`[]`) and unbound ones fit any disk
    * of the right size. Throws `VmSaveFormatError` for a damaged entry.
    */
@@ -46,7 +47,7 @@ export class SavePointTracker {
     }
     if (point.kind === 'unbound') return;
     const { diskName, snapshotId } = point.identity;
-    if (this.#identity === null || !sameIdentity(this.#identity, point.identity)) {
+    if (this.#identity === null || !sameSnapshotContents(this.#identity, point.identity)) {
       throw new VmSaveMismatchError(`this v86 state belongs to snapshot ${snapshotId} of disk "${diskName}", which the disk does not hold now: restore it with restoreVm`);
     }
   }

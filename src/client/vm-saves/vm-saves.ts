@@ -12,7 +12,7 @@
  * that snapshot at that moment (no guest write since it was restored or taken).
  */
 import { QedArgumentError } from '../../qed/errors.ts';
-import { type AdapterSavePoint, type VmDiskIdentity, VmSaveFormatError, VmSaveMismatchError, decodeAdapterState, newVmToken, validateVmSaveName } from '../../protocol/vm-saves.ts';
+import { type AdapterSavePoint, type VmDiskIdentity, VmSaveFormatError, VmSaveMismatchError, decodeAdapterState, newVmToken, sameSnapshotContents, validateVmSaveName } from '../../protocol/vm-saves.ts';
 import type { V86Disk } from '../../v86/v86-disk.ts';
 import { getRecord, putRecord, snapshotRecords } from '../catalogue.ts';
 import { deleteSnapshot } from '../snapshot-manager.ts';
@@ -153,7 +153,11 @@ async function readManifest(name: string): Promise<VmFileManifest> {
   return (await openVmFile(await vmSaveFile(name))).manifest;
 }
 
-/** `VmSaveFormatError` unless `state` carries exactly one adapter entry, the one `point` describes. */
+/**
+ * `VmSaveFormatError` unless `state` carries exactly one adapter entry, the one `point` describes
+ * (the same kind, size and token; an imported save keeps the disk name and snapshot id it was
+ * taken with in its state, while its manifest names where the copy lives now).
+ */
 function checkStateMatches(state: ArrayBuffer, point: VmFilePoint, name: string): void {
   const entries = adapterEntriesOf(state);
   const [entry] = entries;
@@ -163,7 +167,7 @@ function checkStateMatches(state: ArrayBuffer, point: VmFilePoint, name: string)
     inState !== null &&
     inState.byteLength === point.diskBytes &&
     inState.kind === point.kind &&
-    (inState.kind === 'unbound' || (point.kind === 'bound' && inState.identity.diskName === point.diskName && inState.identity.snapshotId === point.snapshotId && inState.identity.token === point.token));
+    (inState.kind === 'unbound' || (point.kind === 'bound' && sameSnapshotContents(inState.identity, point)));
   if (!agrees) throw new VmSaveFormatError(`the state of VM save "${name}" was taken with another disk than its manifest names`);
 }
 
