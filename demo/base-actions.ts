@@ -6,6 +6,10 @@
  */
 import { type BaseDownloadProgress, deleteSnapshot, type Disk, type OpfsDisk, type Progress, resetDisk, restoreSnapshot, snapshotDisk } from 'qedisk';
 import { createSharedBaseDisk, downloadFile, isOpfsDisk } from './base-image.ts';
+import type { ConfirmRequest } from './confirm-dialog.ts';
+import { type DiskFacts, deleteSnapshotRequest, resetRequest, restoreRequest } from './destructive.ts';
+import { sitsOnSnapshot } from './disk-chain.ts';
+import { type UndoPoint, takeUndoSnapshot } from './undo.ts';
 import { formatBytes, formatPercent } from './format.ts';
 
 /** What the actions need from the page. */
@@ -15,11 +19,17 @@ export interface BasePageHooks {
   /** Names of the disks there are. */
   diskNames(): readonly string[];
   /** Stops the VM if one runs (its disk requests finish and the disk is flushed). */
-  stopVm(): Promise<void>;
+  stopVm(): Promise<unknown>;
   /** Waits until the running VM's disk requests have finished (at once without a VM). */
   settleVm(): Promise<void>;
   /** Makes disk `name` the disk in use (closing and reopening it when it is already). */
   useDisk(name: string): Promise<string>;
+  /** What the page knows about disk `name`, for the question before a destructive action. */
+  facts(name: string): Promise<DiskFacts>;
+  /** Asks `request`; resolves true when the user confirmed. */
+  confirm(request: ConfirmRequest): Promise<boolean>;
+  /** Offers an Undo that puts the disk back to `point`. */
+  offerUndo(point: UndoPoint): void;
 }
 
 /** The actions, bound to the page. */
@@ -59,11 +69,14 @@ export function createBaseActions(hooks: BasePageHooks): BaseActions {
     },
 
     async reset(name) {
+      if (!(await hooks.confirm(resetRequest(await hooks.facts(name))))) return `Nothing reset: ${name} is as it was.`;
       const isCurrent = hooks.current()?.name === name;
       if (isCurrent) await hooks.stopVm();
+      const undo = await takeUndoSnapshot(name, 'reset');
       await resetDisk(name);
       if (isCurrent) await hooks.useDisk(name);
-      return `Reset ${name} to the pristine base (snapshots kept).`;
+      hooks.offerUndo(undo);
+      return `Reset ${name} to the pristine base (snapshots kept; “${undo.label}” holds what it had).`;
     },
 
     async snapshot(label) {
@@ -76,14 +89,18 @@ export function createBaseActions(hooks: BasePageHooks): BaseActions {
 
     async restore(id, label) {
       const { name } = inUse();
+      if (!(await hooks.confirm(restoreRequest(await hooks.facts(name), label)))) return `Nothing restored: ${name} is as it was.`;
       await hooks.stopVm();
+      const undo = await takeUndoSnapshot(name, 'restore');
       await restoreSnapshot(name, id);
       await hooks.useDisk(name);
-      return `Restored ${name} to snapshot “${label}”; start the VM again.`;
+      hooks.offerUndo(undo);
+      return `Restored ${name} to snapshot “${label}” (“${undo.label}” holds what it had); start the VM again.`;
     },
 
     async deleteSnapshot(id, label) {
       const { name } = inUse();
+      if (!(await hooks.confirm(deleteSnapshotRequest(name, label)))) return `Snapshot “${label}” kept.`;
       await deleteSnapshot(name, id);
       return `Deleted snapshot “${label}” of ${name}.`;
     },
@@ -98,7 +115,13 @@ export function createBaseActions(hooks: BasePageHooks): BaseActions {
     async exportOverlay() {
       const { name, disk } = inUse();
       await hooks.settleVm();
-      const { backingFile } = await disk.info();
+      const info = await disk.info();
+      const { backingFile } = info;
+      if (sitsOnSnapshot(info)) {
+        throw new Error(
+          `the overlay of ${name} sits on its snapshot ${backingFile ?? ''}, which stays in this browser: QEMU could not open the overlay alone. Use “Flattened (.qed)” for one standalone image.`,
+        );
+      }
       const file = await disk.exportFile();
       downloadFile(file, `${name}.overlay.qed`);
       const below = backingFile === null ? 'it has no base' : `QEMU opens it next to ${backingFile}`;

@@ -32,7 +32,7 @@ export async function assertBaseServed(): Promise<void> {
   if (response === null) return;
   const type = response.headers.get('content-type') ?? '';
   if (!response.ok || type.includes('text/html')) {
-    throw new Error('the shared base image is missing: run "node scripts/ensure-guest-assets.mjs" (needs root for apt-get)');
+    throw new Error('the shared base image is missing: run "npm start" or "node scripts/ensure-guest-assets.mjs" (Node alone builds them, no root needed)');
   }
 }
 

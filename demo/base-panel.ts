@@ -4,11 +4,12 @@
  * offline", reset, snapshots and the two exports. The work is done by `BaseActions`; the page
  * runs each through its one-operation-at-a-time `run`.
  */
-import { type Disk, listSnapshots, type RemoteBaseStatus, type SnapshotInfo } from 'qedisk';
+import { type Disk, type DiskInfo, listSnapshots, type RemoteBaseStatus, type SnapshotInfo } from 'qedisk';
 import type { BaseActions } from './base-actions.ts';
 import { isOpfsDisk } from './base-image.ts';
 import { renderSnapshotList } from './base-snapshot-list.ts';
 import { renderBaseStatus } from './base-status-view.ts';
+import { originalBase } from './disk-chain.ts';
 import { byId } from './dom.ts';
 
 /** Milliseconds between two looks at the base's cache. */
@@ -30,6 +31,8 @@ interface Shown {
   disk: Disk;
   /** The header's backing name (URL or file), or null without a base. */
   backing: string | null;
+  /** The backing chain, to tell a base from the disk's own snapshots. */
+  chain: Pick<DiskInfo, 'chain' | 'backingFile'>;
   snapshots: SnapshotInfo[];
   status: RemoteBaseStatus | null;
 }
@@ -44,6 +47,11 @@ export class BasePanel {
   readonly #bar = byId('base-cache-progress', HTMLProgressElement);
   readonly #opProgress = byId('base-op-progress', HTMLProgressElement);
   readonly #snapshotList = byId('snapshot-list', HTMLUListElement);
+  /** The base's facts and buttons: only for a disk that has a base below its snapshots. */
+  readonly #baseFacts = byId('base-facts', HTMLDivElement);
+  /** The overlay and flattened exports: only for a disk that has a base or snapshots (else the list's Export is the file). */
+  readonly #exportBox = byId('base-export', HTMLDivElement);
+  readonly #snapshotDiskName = byId('snapshot-disk-name', HTMLSpanElement);
   readonly #buttons = {
     create: byId('base-create', HTMLButtonElement),
     offline: byId('base-offline', HTMLButtonElement),
@@ -100,6 +108,9 @@ export class BasePanel {
     const hasBase = shown !== null && shown.backing !== null;
     const remote = shown?.status ?? null;
     this.#details.hidden = shown === null;
+    this.#baseFacts.hidden = shown === null || originalBase(shown.chain) === null;
+    this.#exportBox.hidden = !hasBase;
+    this.#snapshotDiskName.textContent = shown ? `of ${shown.name}` : '';
     this.#diskName.textContent = shown?.name ?? '';
     this.#details.dataset['disk'] = shown?.name ?? '';
     this.#buttons.create.disabled = busy;
@@ -130,7 +141,12 @@ export class BasePanel {
         return await action();
       } finally {
         const current = this.#hooks.current();
-        if (current && this.#shown?.disk === current.disk) this.#shown.snapshots = await listSnapshots(current.name).catch(() => this.#shown?.snapshots ?? []);
+        if (current && this.#shown?.disk === current.disk) {
+          const shown = this.#shown;
+          shown.snapshots = await listSnapshots(current.name).catch(() => shown.snapshots);
+          const info = await current.disk.info().catch(() => null);
+          if (info) [shown.backing, shown.chain] = [info.backingFile, info];
+        }
         this.render();
       }
     });
@@ -157,7 +173,7 @@ export class BasePanel {
       const [info, snapshots] = await Promise.all([disk.info(), listSnapshots(name)]);
       const status = isOpfsDisk(disk) ? await disk.baseStatus() : null;
       if (this.#disk !== disk) return;
-      this.#shown = { name, disk, backing: info.backingFile, snapshots, status };
+      this.#shown = { name, disk, backing: info.backingFile, chain: info, snapshots, status };
     } catch {
       if (this.#disk === disk) this.#disk = null; // tried again on the next render
       return;

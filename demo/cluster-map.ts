@@ -42,6 +42,16 @@ export class ClusterMap {
     this.#queueDraw();
   }
 
+  /** Shows nothing (no disk in use). */
+  clear(): void {
+    this.#cells = 0;
+    this.#dataBytes = new Float64Array(0);
+    this.#zeroBytes = new Float64Array(0);
+    this.#written = new Uint8Array(0);
+    this.#read = new Uint8Array(0);
+    this.#queueDraw();
+  }
+
   /** Bytes of guest data one cell stands for. */
   get bytesPerCell(): number {
     return this.#clusterSize * this.#clustersPerCell;

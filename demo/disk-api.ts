@@ -47,9 +47,12 @@ export async function deleteNamedDisk(name: string): Promise<void> {
   await deleteDisk(name);
 }
 
-/** Makes disk `name` from a `.qed` or raw image file, reporting progress. */
-export async function importNamedDisk(name: string, file: Blob, onProgress: (progress: Progress) => void): Promise<void> {
-  await importDisk(name, file, { onProgress });
+/**
+ * Makes disk `name` from an image file (QED, raw, qcow2, VMDK, VHD, VHDX, VDI: probed), reporting
+ * progress; with `asBase`, keeps it as a base image to make disks on (a QED file stays a disk).
+ */
+export async function importNamedDisk(name: string, file: Blob, onProgress: (progress: Progress) => void, asBase = false): Promise<void> {
+  await importDisk(name, file, asBase ? { onProgress, keepAsBase: true } : { onProgress });
 }
 
 /** Usage and quota of the origin's storage, and whether it is kept under pressure. */

@@ -12,12 +12,16 @@ export interface DiskActions {
   reset(name: string): void;
   /** Download disk `name` as a `.qed` file. */
   exportDisk(name: string): void;
+  /** Download disk `name` as a standalone compressed `.qcow2` file. */
+  exportQcow2(name: string): void;
+  /** Create a new disk on the base image `name` (kept as it is by an import) and use it. */
+  overlayOn(name: string): void;
   /** Delete disk `name`. */
   remove(name: string): void;
   /** Create disk `name` of `size` bytes. */
   create(name: string, size: number): void;
   /** Make disk `name` from a `.qed` or raw image file. */
-  importFile(name: string, file: File): void;
+  importFile(name: string, file: File, asBase: boolean): void;
 }
 
 /** Bytes per MiB. */
@@ -54,7 +58,7 @@ export class DisksPanel {
       const file = importFile.files?.[0];
       const name = importName.value.trim() || (file ? suggestName(file.name) : '');
       if (!file || name === '') return;
-      actions.importFile(name, file);
+      actions.importFile(name, file, byId('import-as-base', HTMLInputElement).checked);
       importFile.value = '';
       importName.value = '';
     });
@@ -77,13 +81,29 @@ export class DisksPanel {
     }
   }
 
+  /** A base image kept as it is (raw, qcow2, VMDK, ...): it is not opened itself; disks are made on it. */
+  #baseItem(entry: DiskListEntry, button: (label: string, action: () => void, className?: string) => HTMLButtonElement): HTMLLIElement {
+    const { name } = entry;
+    const overlay = button('New disk on it', () => this.#actions.overlayOn(name), 'primary');
+    overlay.dataset['action'] = 'overlay';
+    const format = BASE_FORMAT_NAMES[entry.format ?? ''] ?? entry.format ?? '';
+    return h('li', { dataset: { disk: name, format: entry.format ?? '' } }, [
+      h('div', {}, [h('span', { className: 'disk-name', text: name }), ' ', h('span', { className: 'disk-meta', text: `base image (${format}), ${formatBytes(entry.size)}` })]),
+      h('div', { className: 'disk-actions' }, [overlay, button('Delete', () => this.#actions.remove(name), 'danger')]),
+    ]);
+  }
+
   #item(entry: DiskListEntry, selected: boolean, busy: boolean): HTMLLIElement {
     const { name } = entry;
     const button = (label: string, action: () => void, className = ''): HTMLButtonElement =>
       h('button', { text: label, className, disabled: busy, dataset: { action: label.toLowerCase(), disk: name }, onClick: action });
     const use = button(selected ? 'In use' : 'Use', () => this.#actions.select(name), selected ? '' : 'primary');
+    const qcow2Button = button('.qcow2', () => this.#actions.exportQcow2(name));
+    qcow2Button.dataset['action'] = 'export-qcow2';
+    qcow2Button.title = 'Export as a standalone compressed qcow2 image (base and snapshots merged in)';
     use.dataset['action'] = 'use';
     if (selected) use.disabled = true;
+    if (entry.format !== undefined && entry.format !== 'qed') return this.#baseItem(entry, button);
     return h('li', { className: selected ? 'selected' : '', dataset: { disk: name } }, [
       h('div', {}, [
         h('span', { className: 'disk-name', text: name }),
@@ -93,12 +113,16 @@ export class DisksPanel {
       h('div', { className: 'disk-actions' }, [
         use,
         button('Export', () => this.#actions.exportDisk(name)),
+        qcow2Button,
         button('Reset', () => this.#actions.reset(name)),
         button('Delete', () => this.#actions.remove(name), 'danger'),
       ]),
     ]);
   }
 }
+
+/** The format names of base images, as people know them. */
+const BASE_FORMAT_NAMES: Record<string, string> = { raw: 'raw', qcow2: 'qcow2', vmdk: 'VMDK', vpc: 'VHD', vhdx: 'VHDX', vdi: 'VDI' };
 
 /** A disk name from a file name: its stem, with unusual characters replaced. */
 function suggestName(fileName: string): string {

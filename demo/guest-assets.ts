@@ -18,7 +18,7 @@ export function guestFile(name: GuestFile): Promise<ArrayBuffer> {
     loading = fetch(BASE_URL + name).then(async (response) => {
       const type = response.headers.get('content-type') ?? '';
       if (!response.ok || type.includes('text/html')) {
-        throw new Error(`guest file ${name} is missing: run "node scripts/ensure-guest-assets.mjs" (needs root for apt-get)`);
+        throw new Error(`guest file ${name} is missing: run "npm start" or "node scripts/ensure-guest-assets.mjs" (Node alone builds them, no root needed)`);
       }
       return response.arrayBuffer();
     });

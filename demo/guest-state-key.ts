@@ -9,8 +9,8 @@
 import v86Package from 'v86/package.json';
 import { guestText } from './guest-assets.ts';
 
-/** Bumped when the page's side of the snapshot-point protocol changes. */
-const PROTOCOL_VERSION = 1;
+/** Bumped when the page's side of the snapshot-point protocol changes (2: COM2 control line, clock in the start line). */
+const PROTOCOL_VERSION = 2;
 
 /** What a saved state depends on besides the guest files. */
 export interface GuestMachine {

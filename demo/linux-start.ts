@@ -2,18 +2,22 @@
  * Starting the Linux guest, fast when possible. The guest's init stops at a snapshot point (all
  * modules loaded, `/dev/sda` found, nothing read from it by the init yet), prints
  * `QEDISK-SNAPSHOT-POINT` and waits for a start line (see `scripts/guest-init.sh`).
- * - Cold boot: at the snapshot point the page saves the emulator's state, sends `cold SEED`, and
- *   stores the state in OPFS under the guest's state key (files, v86 build, machine, disk size).
- * - Later starts with a disk of that size restore the state as v86's `initial_state` with this
- *   disk as `hda`, and send `restored SEED`; the init drops the kernel's block caches and reads
- *   the partition table again before it looks at the disk. If the guest does not acknowledge the
- *   start line in time, the state is deleted and the guest boots cold instead (the disk has not
- *   been touched by then).
+ * - Cold boot: at the snapshot point the page saves the VM without a disk snapshot (`saveVm`
+ *   with `disk: 'none'`: the guest has not read the disk yet), sends `cold SEED`, and keeps the
+ *   save under the guest's state key (files, v86 build, machine, disk size).
+ * - Later starts with a disk of that size read that save's state (`readVmState`) as v86's
+ *   `initial_state` with this disk as `hda`, and send `restored SEED`; the init drops the
+ *   kernel's block caches and reads the partition table again before it looks at the disk. If
+ *   the guest does not acknowledge the start line in time, the save is deleted and the guest
+ *   boots cold instead (the disk has not been touched by then).
+ * - A start from a VM save of the page (`restoreSave`): the disk goes back to the save's snapshot
+ *   and the guest resumes where it was saved (`restoreVm`).
  */
 import type { V86, V86Options } from 'v86';
-import type { V86Disk } from 'qedisk';
+import { type V86Disk, VmSaveFormatError, VmSaveMismatchError, VmSaveNotFoundError, readVmState, restoreVm, saveVm } from 'qedisk';
 import { type GuestMachine, type GuestStateKey, guestStateKey } from './guest-state-key.ts';
-import { deleteSavedState, loadSavedState, storeSavedState } from './saved-state-store.ts';
+import { deleteFastStart, fastStartName, pruneFastStarts } from './saved-state-store.ts';
+import { epochSeconds } from './guest-sync.ts';
 import { SerialLines } from './serial-lines.ts';
 
 /** The guest's line at the snapshot point. */
@@ -25,8 +29,8 @@ const QUIET_BEFORE_SAVE_MS = 200;
 /** Longest wait for that quiet, in milliseconds (the state is saved anyway after it). */
 const QUIET_WAIT_LIMIT_MS = 5_000;
 
-/** How the guest started. */
-export type StartedFrom = 'cold' | 'saved-state';
+/** How the guest started: booted, from the fast-start state, or from a VM save of the page. */
+export type StartedFrom = 'cold' | 'saved-state' | 'vm-save';
 
 /** What `startLinux` needs from the VM runner. */
 export interface LinuxStartContext {
@@ -42,6 +46,8 @@ export interface LinuxStartContext {
   machine: Omit<GuestMachine, 'diskBytes'>;
   /** Boot cold even when a saved state exists (a new state is saved at the snapshot point). */
   coldBoot: boolean;
+  /** Start from this VM save instead (its disk must be `disk`'s), or null. */
+  restoreSave?: string | null;
   /** Aborted when the VM is stopped. */
   signal: AbortSignal;
   /** Short reports for the page (saved, restored, fell back). */
@@ -58,16 +64,14 @@ export interface LinuxStart {
 
 /** Starts the guest from the saved state when there is one (and `coldBoot` is false), else cold. */
 export async function startLinux(context: LinuxStartContext): Promise<LinuxStart> {
+  if (context.restoreSave) return { emulator: await fromVmSave(context, context.restoreSave), startedFrom: 'vm-save' };
   const key = await guestStateKey({ ...context.machine, diskBytes: context.disk.byteLength }).catch((error: unknown) => {
     context.note(`fast starts are off: ${error instanceof Error ? error.message : String(error)}`);
     return null;
   });
   if (key === null) return { emulator: await bootCold(context, null), startedFrom: 'cold' };
   if (!context.coldBoot) {
-    const state = await loadSavedState(key, () => context.note('the saved state was damaged; it was deleted, booting cold')).catch((error: unknown) => {
-      context.note(`could not read the saved state: ${String(error)}`);
-      return null;
-    });
+    const state = await loadFastStart(context, key);
     if (state) {
       const restored = await restore(context, key, state);
       if (restored) return { emulator: restored, startedFrom: 'saved-state' };
@@ -76,13 +80,44 @@ export async function startLinux(context: LinuxStartContext): Promise<LinuxStart
   return { emulator: await bootCold(context, key), startedFrom: 'cold' };
 }
 
+/** Resumes VM save `name` on a new emulator (the disk goes back to the save's snapshot). */
+async function fromVmSave(context: LinuxStartContext, name: string): Promise<V86> {
+  const started = performance.now();
+  const emulator = context.launch({ autostart: false });
+  await new Promise<void>((resolve) => emulator.add_listener('emulator-loaded', () => resolve()));
+  try {
+    const info = await restoreVm(emulator, context.disk, name);
+    context.note(`resumed VM save ${name} (${(info.stateBytes / 1e6).toFixed(1)} MB state) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    return emulator;
+  } catch (error) {
+    await emulator.destroy().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** The fast-start state of `key`, or null (none, or a damaged one, which is deleted). */
+async function loadFastStart(context: LinuxStartContext, key: GuestStateKey): Promise<ArrayBuffer | null> {
+  try {
+    return (await readVmState(fastStartName(key))).state;
+  } catch (error) {
+    if (error instanceof VmSaveNotFoundError) return null;
+    if (error instanceof VmSaveFormatError || error instanceof VmSaveMismatchError) {
+      await deleteFastStart(key);
+      context.note('the saved state was damaged; it was deleted, booting cold');
+    } else {
+      context.note(`could not read the saved state: ${String(error)}`);
+    }
+    return null;
+  }
+}
+
 /** Restores `state`; resolves null (state deleted, emulator destroyed) when the guest does not answer. */
 async function restore(context: LinuxStartContext, key: GuestStateKey, state: ArrayBuffer): Promise<V86 | null> {
   const started = performance.now();
   const emulator = context.launch({ initial_state: { buffer: state } });
   const loaded = new Promise<void>((resolve) => emulator.add_listener('emulator-loaded', () => resolve()));
   const ack = context.lines.waitFor((line) => line.startsWith('QEDISK-START:'), RESTORE_ACK_TIMEOUT_MS, context.signal);
-  const sent = loaded.then(() => emulator.serial0_send(`restored ${randomSeed()}\n`));
+  const sent = loaded.then(() => emulator.serial0_send(`restored ${randomSeed()} ${epochSeconds()}\n`));
   const answer = await ack;
   if (answer !== null) {
     await sent;
@@ -93,7 +128,7 @@ async function restore(context: LinuxStartContext, key: GuestStateKey, state: Ar
   await emulator.destroy().catch(() => undefined);
   await context.disk.settled();
   if (context.signal.aborted) throw new DOMException('the VM was stopped', 'AbortError');
-  await deleteSavedState(key).catch(() => undefined);
+  await deleteFastStart(key);
   context.note('the saved state did not start; it was deleted, booting cold');
   return null;
 }
@@ -114,22 +149,20 @@ async function bootCold(context: LinuxStartContext, key: GuestStateKey | null): 
 }
 
 async function saveAndContinue(context: LinuxStartContext, key: GuestStateKey | null, emulator: V86): Promise<void> {
-  let state: ArrayBuffer | null = null;
+  let saved: { stateBytes: number; storedBytes: number } | null = null;
   try {
     if (key === null) return;
     await diskQuiet(context.disk);
-    if (!context.signal.aborted) state = await emulator.save_state();
+    // Paused from the save to its return: the start line goes out once the state is taken.
+    if (!context.signal.aborted) saved = await saveVm(emulator, context.disk, { name: fastStartName(key), disk: 'none' });
   } catch (error) {
     context.note(`could not save the guest state: ${String(error)}`);
   } finally {
-    if (!context.signal.aborted) emulator.serial0_send(`cold ${randomSeed()}\n`);
+    if (!context.signal.aborted) emulator.serial0_send(`cold ${randomSeed()} ${epochSeconds()}\n`);
   }
-  if (!state || !key || context.signal.aborted) return;
-  const bytes = state.byteLength;
-  await storeSavedState(key, state).then(
-    (stored) => context.note(`saved the guest state for fast starts (${(bytes / 1e6).toFixed(1)} MB, ${(stored / 1e6).toFixed(1)} MB stored)`),
-    (error: unknown) => context.note(`could not store the guest state: ${String(error)}`),
-  );
+  if (!saved || !key || context.signal.aborted) return;
+  context.note(`saved the guest state for fast starts (${(saved.stateBytes / 1e6).toFixed(1)} MB, ${(saved.storedBytes / 1e6).toFixed(1)} MB stored)`);
+  await pruneFastStarts(key).catch(() => undefined);
 }
 
 /** Resolves once no disk request is in flight and none started for `QUIET_BEFORE_SAVE_MS`. */

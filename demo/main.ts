@@ -8,13 +8,24 @@ import { createBaseActions } from './base-actions.ts';
 import { downloadFile } from './base-image.ts';
 import { BasePanel } from './base-panel.ts';
 import { ClusterMap } from './cluster-map.ts';
+import { confirmAction } from './confirm-dialog.ts';
+import { deleteDiskRequest, resetRequest } from './destructive.ts';
 import { type DiskListEntry, askPersistence, deleteNamedDisk, importNamedDisk, listDiskEntries, openNamedDisk, storageStatus } from './disk-api.ts';
+import { type StandaloneExport, exportStandalone } from './disk-export.ts';
+import { gatherFacts } from './disk-facts.ts';
 import { DisksPanel } from './disks-panel.ts';
+import { bindQcow2BaseButton, createDiskOnBase, downloadQcow2 } from './qcow2-base.ts';
+import { bindPythonBaseButton } from './python-base.ts';
 import { byId, describeError } from './dom.ts';
 import { formatBytes } from './format.ts';
+import { GuestUi, clearScreen } from './guest-ui.ts';
 import { SerialConsole } from './serial-console.ts';
 import { renderDiskStats, renderStorage } from './stats-panel.ts';
+import { UndoButton, undoTo } from './undo.ts';
+import { installUnloadGuard } from './unload-guard.ts';
 import { type GuestKind, type RunningVm, startVm } from './vm-runner.ts';
+import { VmSavesPanel } from './vm-saves-panel.ts';
+import { type StopSync, describeStop, syncBeforeStop } from './vm-stop.ts';
 
 /** Milliseconds between statistics updates. */
 const STATS_INTERVAL_MS = 1000;
@@ -35,6 +46,14 @@ const storageList = byId('storage', HTMLDListElement);
 const mapNote = byId('map-note', HTMLParagraphElement);
 const serial = new SerialConsole(byId('serial-output', HTMLPreElement), byId('serial-form', HTMLFormElement), byId('serial-input', HTMLInputElement));
 const clusters = new ClusterMap(byId('cluster-map', HTMLCanvasElement));
+const undoButton = new UndoButton(statusLine);
+const guestUi = new GuestUi({
+  show: (text) => setStatus(text),
+  canShow: () => !busy && !statusLine.classList.contains('error'),
+  overlay: byId('boot-overlay', HTMLParagraphElement),
+  console: byId('serial-output', HTMLPreElement),
+  savedState: byId('vm-saved', HTMLSpanElement),
+});
 
 let entries: DiskListEntry[] = [];
 let current: { name: string; disk: Disk } | null = null;
@@ -47,17 +66,38 @@ const panel = new DisksPanel({
   reset: (name) => void exclusive(`Resetting ${name}…`, () => resetDisk(name)),
   remove: (name) => void exclusive(`Deleting ${name}…`, () => removeDisk(name)),
   exportDisk: (name) => void exclusive(`Exporting ${name}…`, () => exportDisk(name)),
-  importFile: (name, file) => void exclusive(`Importing ${file.name} as ${name}…`, () => importDisk(name, file)),
+  exportQcow2: (name) => void exclusive(`Exporting ${name} as qcow2…`, () => exportDiskAsQcow2(name)),
+  overlayOn: (name) => void exclusive(`Making a disk on ${name}…`, () => overlayOnBase(name)),
+  importFile: (name, file, asBase) => void exclusive(`Importing ${file.name} as ${name}…`, () => importDisk(name, file, asBase)),
 });
 const baseActions = createBaseActions({
   current: () => current,
   diskNames: () => entries.map((entry) => entry.name),
   stopVm,
   settleVm: async () => {
+    if (vm) await syncBeforeStop(vm); // what the guest holds goes into the snapshot or export too
     if (vm) await vm.disk.settled();
   },
   useDisk: (name) => useDisk(name),
+  facts: (name) => gatherFacts(name, { entries, current, vmRunning: vm !== null }),
+  confirm: confirmAction,
+  offerUndo: (point) =>
+    undoButton.offer(point, (target) => void exclusive(`Undoing: restoring “${target.label}”…`, () => undoTo(target, { currentName: () => current?.name ?? null, stopVm, useDisk }))),
 });
+const vmSaves = new VmSavesPanel({
+  run: (label, action) => void exclusive(label, action),
+  busy: () => busy,
+  running: () => vm,
+  currentDisk: () => current?.name ?? null,
+  useDisk: async (name) => {
+    await useDisk(name);
+    if (!current) throw new Error(`disk ${name} did not open`);
+    return current.disk;
+  },
+  startFromSave: (name) => startSelectedGuest(name),
+});
+bindQcow2BaseButton({ run: (label, action) => void exclusive(label, action), diskNames: () => entries.map((entry) => entry.name), useDisk: (name) => useDisk(name) });
+bindPythonBaseButton({ run: (label, action) => void exclusive(label, action), diskNames: () => entries.map((entry) => entry.name), useDisk: (name) => useDisk(name) });
 const basePanel = new BasePanel(baseActions, { run: (label, action) => void exclusive(label, action), current: () => current, busy: () => busy });
 
 /** Shows a message in the status line. */
@@ -70,6 +110,7 @@ function setStatus(message: string, isError = false): void {
 async function exclusive(label: string, action: () => Promise<string | void>): Promise<void> {
   if (busy) return;
   busy = true;
+  undoButton.clear();
   setStatus(label);
   renderControls();
   try {
@@ -93,6 +134,7 @@ function renderControls(): void {
   vmState.textContent = vm ? `running (${vm.guest})` : 'stopped';
   vmDisk.textContent = current ? `on disk “${current.name}”` : '(no disk in use)';
   basePanel.render();
+  vmSaves.render();
 }
 
 async function refreshList(): Promise<void> {
@@ -100,15 +142,19 @@ async function refreshList(): Promise<void> {
   renderControls();
 }
 
-async function stopVm(): Promise<void> {
-  if (!vm) return;
+/** Stops the VM after the guest synced (or did not answer in time); resolves how the sync went, null without a VM. */
+async function stopVm(): Promise<StopSync | null> {
+  if (!vm) return null;
   const running = vm;
+  const synced = await syncBeforeStop(running);
   vm = null;
+  guestUi.stopped();
   serial.connect(null);
   await running.stop();
   serial.note('VM stopped');
   renderControls();
   await refreshAllocation();
+  return synced;
 }
 
 async function closeCurrent(): Promise<void> {
@@ -121,7 +167,13 @@ async function closeCurrent(): Promise<void> {
 }
 
 async function useDisk(name: string, createSize?: number): Promise<string> {
+  const previous = current?.name ?? null;
   await closeCurrent();
+  if (previous !== null && previous !== name) {
+    // The screen and console of another disk's guest would read as this disk's.
+    clearScreen(screen);
+    serial.clear();
+  }
   const disk = await openNamedDisk(name, createSize);
   current = { name, disk };
   localStorage.setItem(DISK_KEY, name);
@@ -141,6 +193,7 @@ async function resetDisk(name: string): Promise<string> {
   if (entries.find((entry) => entry.name === name)?.base) return baseActions.reset(name); // O(1): a new empty overlay
   const size = current?.name === name ? current.disk.size : entries.find((entry) => entry.name === name)?.size;
   if (!size) throw new Error(`the size of ${name} is unknown`);
+  if (!(await confirmAction(resetRequest(await gatherFacts(name, { entries, current, vmRunning: vm !== null }))))) return `Nothing erased: ${name} is as it was.`;
   if (current?.name === name) await closeCurrent();
   await deleteNamedDisk(name);
   await useDisk(name, size);
@@ -148,40 +201,74 @@ async function resetDisk(name: string): Promise<string> {
 }
 
 async function removeDisk(name: string): Promise<string> {
-  if (!window.confirm(`Delete disk ${name}? Its data is lost.`)) return 'Nothing deleted.';
+  if (!(await confirmAction(deleteDiskRequest(await gatherFacts(name, { entries, current, vmRunning: vm !== null }))))) return `Nothing deleted: ${name} is kept.`;
   if (current?.name === name) {
     await closeCurrent();
     localStorage.removeItem(DISK_KEY);
+    // Nothing of the deleted disk stays on screen.
+    clearScreen(screen);
+    serial.clear();
+    clusters.clear();
+    mapNote.textContent = '';
   }
   await deleteNamedDisk(name);
   return `Deleted ${name}.`;
 }
 
 async function exportDisk(name: string): Promise<string> {
-  let file: File;
+  let exported: StandaloneExport;
   if (current?.name === name) {
+    if (vm) await syncBeforeStop(vm); // what the guest holds goes into the file too
     if (vm) await vm.disk.settled();
-    file = await current.disk.exportFile();
+    exported = await exportStandalone(current.disk);
   } else {
     const disk = await openNamedDisk(name);
     try {
-      file = await disk.exportFile();
+      exported = await exportStandalone(disk);
     } finally {
       await disk.close();
     }
   }
-  downloadFile(file, `${name}.qed`);
-  return `Exported ${name}.qed (${formatBytes(file.size)}).`;
+  downloadFile(exported.file, `${name}.qed`);
+  return `Exported ${name}.qed (${formatBytes(exported.file.size)}${exported.flattened ? ', flattened: base and snapshots merged in, it stands alone' : ''}).`;
 }
 
-async function importDisk(name: string, file: File): Promise<string> {
-  if (entries.some((entry) => entry.name === name)) throw new Error(`a disk named ${name} exists already`);
-  panel.setProgress({ done: 0, total: file.size });
+/** Makes a new disk on base image `name` (named after it) and uses it. */
+async function overlayOnBase(name: string): Promise<string> {
+  const disk = await createDiskOnBase(name, entries.map((entry) => entry.name));
+  await useDisk(disk);
+  return `Created ${disk} on the base ${name}: its changes go to ${disk}, the base stays as it is.`;
+}
+
+/** Downloads disk `name` as a compressed qcow2 image, with the import bar showing progress. */
+async function exportDiskAsQcow2(name: string): Promise<string> {
+  const progress = (done: number, total: number): void => panel.setProgress({ done, total });
   try {
-    await importNamedDisk(name, file, (progress) => panel.setProgress(progress));
+    if (current?.name === name) {
+      if (vm) await syncBeforeStop(vm); // what the guest holds goes into the file too
+      if (vm) await vm.disk.settled();
+      return await downloadQcow2(name, current.disk, progress);
+    }
+    const disk = await openNamedDisk(name);
+    try {
+      return await downloadQcow2(name, disk, progress);
+    } finally {
+      await disk.close();
+    }
   } finally {
     panel.setProgress(null);
   }
+}
+
+async function importDisk(name: string, file: File, asBase = false): Promise<string> {
+  if (entries.some((entry) => entry.name === name)) throw new Error(`a disk named ${name} exists already`);
+  panel.setProgress({ done: 0, total: file.size });
+  try {
+    await importNamedDisk(name, file, (progress) => panel.setProgress(progress), asBase);
+  } finally {
+    panel.setProgress(null);
+  }
+  if (asBase && (await listDiskEntries()).find((entry) => entry.name === name)?.format !== 'qed') return `Imported ${file.name} as the base image ${name}: make disks on it (“New disk on it”).`;
   await useDisk(name);
   return `Imported ${file.name} as ${name}.`;
 }
@@ -196,22 +283,31 @@ async function refreshAllocation(): Promise<void> {
   }
 }
 
-async function startSelectedGuest(): Promise<string> {
+async function startSelectedGuest(restoreSave?: string): Promise<string> {
   if (!current) throw new Error('choose or create a disk first');
+  if (restoreSave !== undefined) guestSelect.value = 'linux';
   const guest = guestSelect.value === 'boot-sector' ? 'boot-sector' : 'linux';
   localStorage.setItem(GUEST_KEY, guest);
   serial.clear();
   serial.note(`VM starting: ${guest} on disk ${current.name}`);
+  guestUi.beginStart(guest);
   const callbacks = {
-    onSerialByte: (byte: number) => serial.receive(byte),
+    onSerialByte: (byte: number) => {
+      serial.receive(byte);
+      guestUi.serialByte(byte);
+    },
     onAccess: (op: 'read' | 'write', start: number, length: number) => clusters.noteAccess(op, start, length),
     onDiskError: (failure: V86DiskFailure) => setStatus(`Disk ${failure.op} at ${failure.start} failed: ${describeError(failure.error)}`, true),
     onNote: (text: string) => serial.note(text),
   };
-  vm = await startVm(guest, current.disk, screen, callbacks, { coldBoot: coldBoot.checked });
+  vm = await startVm(guest, current.disk, screen, callbacks, { coldBoot: coldBoot.checked, ...(restoreSave === undefined ? {} : { restoreSave }) }).catch((error: unknown) => {
+    guestUi.stopped();
+    throw error;
+  });
   const running = vm;
   serial.connect((text) => running.sendSerial(text));
-  return `VM running (${guest}, ${running.startedFrom === 'saved-state' ? 'started from the saved state' : 'cold boot'}).`;
+  const how = { 'saved-state': 'started from the saved state', 'vm-save': `resumed VM save ${restoreSave ?? ''}`, cold: 'cold boot' }[running.startedFrom];
+  return guestUi.started(running) ?? `VM running (${guest}, ${how}).`;
 }
 
 async function updateStats(): Promise<void> {
@@ -227,19 +323,21 @@ async function updateStorage(): Promise<void> {
   renderStorage(storageList, await storageStatus().catch(() => null));
 }
 
-startButton.addEventListener('click', () => void exclusive('Starting the VM…', startSelectedGuest));
-stopButton.addEventListener('click', () => void exclusive('Stopping the VM…', async () => (await stopVm(), 'VM stopped; the disk is flushed.')));
+startButton.addEventListener('click', () => void exclusive('Starting the VM…', () => startSelectedGuest()));
+stopButton.addEventListener('click', () => void exclusive('Stopping the VM: the guest writes what it holds…', async () => describeStop(await stopVm())));
 byId('map-button', HTMLButtonElement).addEventListener('click', () => void refreshAllocation());
 byId('persist-button', HTMLButtonElement).addEventListener('click', () =>
   void askPersistence().then((kept) => setStatus(kept ? 'The browser will keep this storage.' : 'The browser did not grant persistent storage.')).then(updateStorage),
 );
 window.addEventListener('pagehide', () => void vm?.disk.flush().catch(() => undefined));
+installUnloadGuard({ vm: () => vm, lastInputAt: () => serial.lastSentAt });
 
 const savedGuest = localStorage.getItem(GUEST_KEY);
 if (savedGuest === 'linux' || savedGuest === 'boot-sector') guestSelect.value = savedGuest satisfies GuestKind;
 setInterval(() => void updateStats(), STATS_INTERVAL_MS);
 setInterval(() => void updateStorage(), 5 * STATS_INTERVAL_MS);
 void updateStorage();
+void vmSaves.refresh().catch((error: unknown) => setStatus(describeError(error), true));
 void exclusive('Loading the disk list…', async () => {
   entries = await listDiskEntries();
   const saved = localStorage.getItem(DISK_KEY);

@@ -19,16 +19,24 @@ export class SerialConsole {
   #text = '';
   #pending = '';
   #inEscape = false;
+  /** A carriage return came: the next printed character starts the current line again (a shell redrawing its prompt). */
+  #carriage = false;
   #renderTimer: ReturnType<typeof setTimeout> | undefined;
   #sender: SerialSender | null = null;
+  #lastSentAt: number | null = null;
+  #dirty = false;
 
   /** Binds to the elements; lines typed into `input` go to the current sender. */
   constructor(output: HTMLPreElement, form: HTMLFormElement, input: HTMLInputElement) {
     this.#output = output;
     form.addEventListener('submit', (event) => {
       event.preventDefault();
-      if (!this.#sender) return;
+      if (!this.#sender) {
+        this.note('not sent: no VM is running. Press Start first; your line stays in the box.');
+        return;
+      }
       this.#sender(`${input.value}\n`);
+      this.#lastSentAt = performance.now();
       input.value = '';
     });
   }
@@ -45,10 +53,21 @@ export class SerialConsole {
     this.#scheduleRender();
   }
 
-  /** Adds a line from the page itself (not the guest), e.g. `[VM started]`. */
+  /** When the last line was sent to the guest (`performance.now()` milliseconds), or null. */
+  get lastSentAt(): number | null {
+    return this.#lastSentAt;
+  }
+
+  /**
+   * Adds a line from the page itself (not the guest), e.g. `[VM started]`. It goes above the line
+   * the guest has not finished (a prompt, say), so the prompt stays last.
+   */
   note(line: string): void {
-    const last = this.#pending.at(-1) ?? this.#text.at(-1);
-    this.#pending += `${last === undefined || last === '\n' ? '' : '\n'}[${line}]\n`;
+    const all = this.#text + this.#pending;
+    const cut = all.lastIndexOf('\n') + 1;
+    this.#text = `${all.slice(0, cut)}[${line}]\n${all.slice(cut)}`.slice(-MAX_CHARS);
+    this.#pending = '';
+    this.#dirty = true;
     this.#scheduleRender();
   }
 
@@ -56,6 +75,7 @@ export class SerialConsole {
   clear(): void {
     this.#text = '';
     this.#pending = '';
+    this.#carriage = false;
     this.#output.textContent = '';
   }
 
@@ -68,10 +88,30 @@ export class SerialConsole {
     if (c === '\x1b') {
       this.#inEscape = true;
     } else if (c === '\b' || c === '\x7f') {
-      if (this.#pending.length > 0) this.#pending = this.#pending.slice(0, -1);
-    } else if (c !== '\r' && (c >= ' ' || c === '\n' || c === '\t')) {
+      if (this.#pending.length > 0) {
+        this.#pending = this.#pending.slice(0, -1);
+      } else if (this.#text.length > 0 && !this.#text.endsWith('\n')) {
+        this.#text = this.#text.slice(0, -1);
+        this.#dirty = true;
+      }
+    } else if (c === '\r') {
+      this.#carriage = true;
+    } else if (c === '\n') {
+      this.#carriage = false;
+      this.#pending += c;
+    } else if (c >= ' ' || c === '\t') {
+      if (this.#carriage) this.#restartLine();
       this.#pending += c;
     }
+  }
+
+  /** Drops the unfinished last line, which the guest is about to print again. */
+  #restartLine(): void {
+    this.#carriage = false;
+    const all = this.#text + this.#pending;
+    this.#text = all.slice(0, all.lastIndexOf('\n') + 1);
+    this.#pending = '';
+    this.#dirty = true;
   }
 
   #scheduleRender(): void {
@@ -83,7 +123,8 @@ export class SerialConsole {
   }
 
   #render(): void {
-    if (this.#pending === '') return;
+    if (this.#pending === '' && !this.#dirty) return;
+    this.#dirty = false;
     const atBottom = this.#output.scrollTop + this.#output.clientHeight >= this.#output.scrollHeight - 8;
     this.#text = (this.#text + this.#pending).slice(-MAX_CHARS);
     this.#pending = '';

@@ -24,7 +24,9 @@ export function renderDiskStats(list: HTMLDListElement, info: DiskInfo | null, i
     ['.qed file size', formatBytes(info.physicalSize), 'physical-size'],
     ['Cluster size', formatBytes(info.clusterSize), 'cluster-size'],
     ['Need-check bit', info.needsCheck ? 'set (being written)' : 'clear', 'needs-check'],
-    ['Clusters allocated', formatCount(info.io.clustersAllocated), 'clusters-allocated'],
+    // What the file holds (agrees with "Allocated"), and what this page added since it opened the disk.
+    ['Clusters allocated', formatCount(Math.round(info.allocatedBytes / info.clusterSize)), 'clusters-allocated'],
+    ['Allocated since opened', `${formatCount(info.io.clustersAllocated)} clusters`, 'clusters-allocated-session'],
   ];
   facts.push(
     ['Disk reads', `${formatCount(info.io.reads)} (${formatBytes(info.io.bytesRead)})`, 'disk-reads'],

@@ -8,6 +8,7 @@ import { V86, type V86Options } from 'v86';
 import wasmUrl from 'v86/build/v86.wasm?url';
 import { type Disk, toV86Disk, type V86Disk, type V86DiskFailure } from 'qedisk';
 import { guestFile } from './guest-assets.ts';
+import { GuestControl } from './guest-sync.ts';
 import { type StartedFrom, startLinux } from './linux-start.ts';
 import { SerialLines } from './serial-lines.ts';
 
@@ -17,11 +18,12 @@ export type GuestKind = 'linux' | 'boot-sector';
 export type { StartedFrom } from './linux-start.ts';
 
 /**
- * Kernel command line of the Linux guest (serial console on COM1). `init_on_free=1` zeroes memory
+ * Kernel command line of the Linux guest: kernel messages on the screen (tty0) and on COM1, which
+ * is the console the init and the shell use (the last `console=` wins). `init_on_free=1` zeroes memory
  * the kernel frees (the compressed kernel, the initrd, dropped caches): v86 leaves zero pages out
  * of a saved state, which makes it about 15 MB smaller.
  */
-const LINUX_CMDLINE = 'console=ttyS0 tsc=reliable mitigations=off random.trust_cpu=on init_on_free=1';
+const LINUX_CMDLINE = 'console=tty0 console=ttyS0 tsc=reliable mitigations=off random.trust_cpu=on init_on_free=1';
 /** Guest memory in bytes. */
 const MEMORY_BYTES = 128 * 1024 * 1024;
 /** Video memory in bytes. */
@@ -43,6 +45,8 @@ export interface VmCallbacks {
 export interface VmStartOptions {
   /** Linux: boot cold even when a saved state exists (default false). */
   coldBoot?: boolean;
+  /** Linux: resume this VM save of `disk` instead of booting (see `restoreVm`). */
+  restoreSave?: string;
 }
 
 /** A running VM. */
@@ -53,8 +57,12 @@ export interface RunningVm {
   readonly startedFrom: StartedFrom;
   /** The disk adapter (its statistics feed the page). */
   readonly disk: V86Disk;
+  /** The emulator (for VM saves). */
+  readonly emulator: V86;
   /** Sends text to the guest's COM1. */
   sendSerial(text: string): void;
+  /** The guest's control line on COM2 (sync, clock, console width; see `guest-sync.ts`). */
+  readonly control: GuestControl;
   /** Stops the emulator, waits for its disk requests and flushes the disk. */
   stop(): Promise<void>;
 }
@@ -66,6 +74,8 @@ export async function startVm(guest: GuestKind, disk: Disk, screen: HTMLElement,
   const [bios, vgaBios] = await Promise.all([guestFile('seabios.bin'), guestFile('vgabios.bin')]);
   const lines = new SerialLines();
   const stopping = new AbortController();
+  let current: V86 | null = null;
+  const control = new GuestControl((text) => current?.serial_send_bytes(1, new TextEncoder().encode(text)));
   const launch = (extra: Partial<V86Options>): V86 => {
     const emulator = new V86({
       wasm_path: wasmUrl,
@@ -78,8 +88,11 @@ export async function startVm(guest: GuestKind, disk: Disk, screen: HTMLElement,
       screen_container: screen,
       disable_mouse: true,
       autostart: true,
+      uart1: true, // COM2: the control line of the guest's agent
       ...extra,
     });
+    current = emulator;
+    emulator.add_listener('serial1-output-byte', (byte) => control.receive(byte));
     emulator.add_listener('serial0-output-byte', (byte) => {
       lines.receive(byte);
       callbacks.onSerialByte(byte);
@@ -100,6 +113,7 @@ export async function startVm(guest: GuestKind, disk: Disk, screen: HTMLElement,
       disk: adapter,
       machine: { memoryBytes: MEMORY_BYTES, vgaMemoryBytes: VGA_MEMORY_BYTES, cmdline: LINUX_CMDLINE },
       coldBoot: options.coldBoot ?? false,
+      restoreSave: options.restoreSave ?? null,
       signal: stopping.signal,
       note: (text) => callbacks.onNote?.(text),
     }));
@@ -110,7 +124,9 @@ export async function startVm(guest: GuestKind, disk: Disk, screen: HTMLElement,
     guest,
     startedFrom,
     disk: adapter,
+    emulator,
     sendSerial: (text) => emulator.serial0_send(text),
+    control,
     stop: async () => {
       if (stopping.signal.aborted) return;
       stopping.abort();

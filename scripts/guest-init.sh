@@ -12,6 +12,20 @@
 # kernel read from the disk the state was saved with survives. SEED (hex) is mixed into the
 # kernel's random pool, since every restored guest starts with the same one.
 #
+# The start line may carry a third word, the page's clock in seconds since the epoch ("restored
+# SEED EPOCH"): a restored state would otherwise run on the time it was saved at.
+#
+# Nothing written is kept back long: dirty pages go to the disk about a second after they were
+# written (the kernel's default is 30 s, which a page reload or a closed tab would lose).
+#
+# The page's control line is COM2 (/dev/ttyS1), away from the user's shell on COM1. The agent
+# there answers one command per line:
+#   sync N    runs sync, then prints "QEDISK-SYNCED N" (the page's Stop waits for it)
+#   clock S   sets the clock to S seconds since the epoch, then prints "QEDISK-CLOCK S"
+#   cols C    sets the width of the console (COM1) to C columns, then prints "QEDISK-COLS C"
+# and prints "QEDISK-DIRTY KB" whenever the kilobytes of page cache not yet on the disk (dirty or
+# being written back) change, so the page knows when leaving would lose something.
+#
 # Markers the tests wait for:
 #   QEDISK-SNAPSHOT-POINT  the page may save the state now; the init waits for the start line
 #   QEDISK-START: MODE     the start line arrived (MODE is cold or restored)
@@ -35,9 +49,16 @@ while [ ! -b /dev/sda ] && [ "$i" -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
 
 stty -echo 2>/dev/null
 echo "QEDISK-SNAPSHOT-POINT"
-read -r start_mode start_seed
+read -r start_mode start_seed start_epoch
 stty echo 2>/dev/null
 [ -n "$start_seed" ] && echo "$start_seed" > /dev/urandom
+case "$start_epoch" in
+  '' | *[!0-9]*) ;;
+  *) date -s "@$start_epoch" >/dev/null 2>&1 || echo "INIT: could not set the clock" ;;
+esac
+# Flusher wakes every second and writes back what has been dirty for a second (in 1/100 s).
+echo 100 > /proc/sys/vm/dirty_writeback_centisecs
+echo 100 > /proc/sys/vm/dirty_expire_centisecs
 echo "QEDISK-START: ${start_mode:-cold}"
 if [ -b /dev/sda ]; then
   echo 3 > /proc/sys/vm/drop_caches
@@ -83,5 +104,30 @@ elif is_blank; then
 else
   echo "QEDISK-UNKNOWN-DATA: /dev/sda holds no ext2/3/4 file system but is not blank; not formatting it"
 fi
+# The control agent on COM2 (see the top): one command per line, and the dirty page count.
+control_agent() {
+  stty -echo -icrnl 2>/dev/null
+  reported=
+  while :; do
+    if read -r -t 1 command argument; then
+      case "$command:$argument" in
+        sync:*) sync; echo "QEDISK-SYNCED $argument" ;;
+        clock:[0-9]*) date -s "@$argument" >/dev/null 2>&1 && echo "QEDISK-CLOCK $argument" ;;
+        cols:[0-9]*) stty -F /dev/ttyS0 cols "$argument" 2>/dev/null && echo "QEDISK-COLS $argument" ;;
+      esac
+    fi
+    unsaved=0
+    while read -r key kilobytes unit; do
+      case "$key" in Dirty: | Writeback:) unsaved=$((unsaved + kilobytes)) ;; esac
+    done < /proc/meminfo
+    [ "$unsaved" != "$reported" ] && echo "QEDISK-DIRTY $unsaved" && reported=$unsaved
+  done
+}
+if [ -c /dev/ttyS1 ]; then
+  (control_agent < /dev/ttyS1 > /dev/ttyS1 2>/dev/null &)
+fi
+
+# Wider than the 80 columns a serial line starts with; the page sets its console's real width.
+stty cols 120 2>/dev/null
 cd /mnt 2>/dev/null || cd /
 exec setsid cttyhack sh -i

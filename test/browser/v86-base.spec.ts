@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BrowserContext, type Page, expect, test } from './driver/index.ts';
-import { ensureGuestAssets, openDemo, reloadDemo, runInGuest, serialText, startGuest, stopGuest, waitForSerial, waitUntilIdle } from './v86-harness/demo-page.ts';
+import { answerConfirm, ensureGuestAssets, openDemo, reloadDemo, runInGuest, serialText, startGuest, stopGuest, waitForSerial, waitUntilIdle } from './v86-harness/demo-page.ts';
 
 /** A cold Linux boot to the shell takes 35-55 s in headless Chromium here; the machine is shared. */
 const BOOT_TIMEOUT_MS = 240_000;
@@ -60,8 +60,9 @@ function inGuest(page: Page, command: string, marker: string): Promise<string> {
 }
 
 /** Presses `selector` (a page operation) and waits until the page is idle again. */
-async function operate(page: Page, selector: string): Promise<void> {
+async function operate(page: Page, selector: string, options: { confirm?: boolean } = {}): Promise<void> {
   await page.click(selector);
+  if (options.confirm) await answerConfirm(page, 'confirm'); // destructive actions ask first (issue 11)
   await waitUntilIdle(page);
 }
 
@@ -163,7 +164,7 @@ test.describe('v86 boots from the shared base with an OPFS overlay, online and o
     await inGuest(page, `echo ${later} > /mnt/b; sync`, 'DONE-B');
     expect(await inGuest(page, 'cat /mnt/b', 'DONE-READ-B')).toMatch(new RegExp(`^${later}$`, 'm'));
 
-    await operate(page, '#snapshot-list li[data-label="with-a"] button[data-action="restore"]');
+    await operate(page, '#snapshot-list li[data-label="with-a"] button[data-action="restore"]', { confirm: true });
     await expect(page.locator('#vm-state')).toHaveText('stopped');
     await bootToShell(page, { timeoutMs: RESTORE_TIMEOUT_MS });
     const files = await inGuest(page, 'cat /mnt/a /mnt/f; ls /mnt/b', 'DONE-RESTORED');
@@ -174,7 +175,7 @@ test.describe('v86 boots from the shared base with an OPFS overlay, online and o
 
   test('resets to the pristine base: the guest’s files are gone, the base’s own are there, snapshots stay until deleted', async () => {
     test.setTimeout(RESTORE_TIMEOUT_MS + 4 * COMMAND_TIMEOUT_MS);
-    await operate(page, '#base-reset');
+    await operate(page, '#base-reset', { confirm: true });
     await bootToShell(page, { timeoutMs: RESTORE_TIMEOUT_MS });
     const files = await inGuest(page, 'ls /mnt/f /mnt/a; cat /mnt/README', 'DONE-RESET');
     expect(files).toMatch(/\/mnt\/f.*No such file or directory/);
@@ -182,8 +183,14 @@ test.describe('v86 boots from the shared base with an OPFS overlay, online and o
     expect(files).toContain(README_LINE);
     expect(files).not.toContain(kept);
 
+    // The Undo snapshots of the restore and the reset sit on "with-a"; they go first.
+    const undoSnapshots = page.locator('#snapshot-list li[data-label^="before "]');
+    await expect(undoSnapshots).toHaveCount(2);
+    while ((await undoSnapshots.count()) > 0) {
+      await operate(page, '#snapshot-list li[data-label^="before "] >> nth=0 >> button[data-action="delete"]', { confirm: true });
+    }
     // The disk no longer reads through the snapshot, so it can go.
-    await operate(page, '#snapshot-list li[data-label="with-a"] button[data-action="delete"]');
+    await operate(page, '#snapshot-list li[data-label="with-a"] button[data-action="delete"]', { confirm: true });
     await expect(page.locator('#snapshot-list li[data-label="with-a"]')).toHaveCount(0);
   });
 

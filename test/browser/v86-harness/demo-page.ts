@@ -75,6 +75,14 @@ export async function startGuest(page: Page, guest: DemoGuest, options: { coldBo
   await expect(page.locator('#vm-state')).toHaveText(`running (${guest})`, { timeout: PAGE_STEP_TIMEOUT_MS });
 }
 
+/** Answers the page's question before a destructive action (`#confirm-dialog`) with its confirm button, or Cancel. */
+export async function answerConfirm(page: Page, answer: 'confirm' | 'cancel'): Promise<void> {
+  const dialog = page.locator('#confirm-dialog');
+  await expect(dialog).toBeVisible({ timeout: PAGE_STEP_TIMEOUT_MS });
+  await dialog.locator(`button[data-answer="${answer}"]`).click();
+  await expect(dialog).toHaveCount(0);
+}
+
 /** Presses Stop and waits until the VM is stopped (and its disk flushed). */
 export async function stopGuest(page: Page): Promise<void> {
   await page.click('#stop-button');
@@ -83,17 +91,17 @@ export async function stopGuest(page: Page): Promise<void> {
 }
 
 /**
- * Overwrites every saved v86 state in the page's OPFS (folder `qedisk-v86-states`) with one that
- * has a valid header but an info block that is not JSON (gzipped, as the page stores states);
- * resolves how many there were.
+ * Overwrites every fast-start state in the page's OPFS (the VM saves `fast-start-*.qvm` in folder
+ * `qedisk-vm-saves`) with a v86 state that has a valid header but an info block that is not JSON
+ * (gzipped); resolves how many there were.
  */
 export async function damageSavedStates(page: Page): Promise<number> {
   return page.evaluate(async () => {
     const root = await navigator.storage.getDirectory();
-    const folder = await root.getDirectoryHandle('qedisk-v86-states', { create: true });
+    const folder = await root.getDirectoryHandle('qedisk-vm-saves', { create: true });
     let damaged = 0;
-    for await (const [, handle] of folder.entries()) {
-      if (handle.kind !== 'file') continue;
+    for await (const [name, handle] of folder.entries()) {
+      if (handle.kind !== 'file' || !name.startsWith('fast-start-')) continue;
       const bytes = new Uint8Array(4096);
       const header = new DataView(bytes.buffer);
       header.setInt32(0, -2039052682, true); // v86 state magic
