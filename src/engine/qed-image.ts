@@ -153,12 +153,7 @@ export class QedImage implements BlockReader {
    * clusters at either end are written as ordinary zero bytes.
    */
   writeZeroes(offset: number, length: number): void {
-    this.#assertWritable();
-    this.#assertRange(offset, length);
-    const cs = this.geometry.clusterSize;
-    const end = offset + length;
-    const alignedStart = Math.min(Math.ceil(offset / cs) * cs, end);
-    const alignedEnd = end === this.size ? end : Math.max(Math.floor(end / cs) * cs, alignedStart);
+    const { end, alignedStart, alignedEnd } = this.#wholeClusters(offset, length);
     this.#state.prepareForWrites();
     writeZeroData(this.#state, offset, alignedStart - offset);
     forEachTableChunk(this.geometry, alignedStart, alignedEnd - alignedStart, (l1Index, start, chunkEnd) => zeroClusters(this.#state, l1Index, start, chunkEnd));
@@ -176,16 +171,26 @@ export class QedImage implements BlockReader {
    * on QED; this is qedisk's own, and the layout stays valid for QEMU.
    */
   discard(offset: number, length: number): void {
+    const { alignedStart, alignedEnd } = this.#wholeClusters(offset, length);
+    if (alignedEnd <= alignedStart) return;
+    this.#state.prepareForWrites();
+    forEachTableChunk(this.geometry, alignedStart, alignedEnd - alignedStart, (l1Index, start, chunkEnd) => discardClusters(this.#state, l1Index, start, chunkEnd));
+    this.#state.io.writes++; // what the guest reads changed: caches keyed on the write count must see it
+  }
+
+  /**
+   * Checks a write request of `length` bytes at `offset` and returns its end and the whole
+   * clusters inside it, `[alignedStart, alignedEnd)` (the disk's last, partial cluster counts as
+   * whole), in bytes.
+   */
+  #wholeClusters(offset: number, length: number): { end: number; alignedStart: number; alignedEnd: number } {
     this.#assertWritable();
     this.#assertRange(offset, length);
     const cs = this.geometry.clusterSize;
     const end = offset + length;
     const alignedStart = Math.min(Math.ceil(offset / cs) * cs, end);
     const alignedEnd = end === this.size ? end : Math.max(Math.floor(end / cs) * cs, alignedStart);
-    if (alignedEnd <= alignedStart) return;
-    this.#state.prepareForWrites();
-    forEachTableChunk(this.geometry, alignedStart, alignedEnd - alignedStart, (l1Index, start, chunkEnd) => discardClusters(this.#state, l1Index, start, chunkEnd));
-    this.#state.io.writes++; // what the guest reads changed: caches keyed on the write count must see it
+    return { end, alignedStart, alignedEnd };
   }
 
   /** Makes every completed write durable. The need-check bit is left as it is (see `markClean`). */
