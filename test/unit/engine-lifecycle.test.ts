@@ -217,6 +217,21 @@ describe('storage failures', () => {
     expect(image.read(0, 64 * KIB)).toEqual(pattern(64 * KIB, 10));
     expect(image.check()).toMatchObject({ corruptions: 0, leaks: 0 });
   });
+
+  it('leave the I/O counters as they were: only requests that succeed are counted', () => {
+    const file = new FullDisk();
+    const image = QedImage.create(file, { size: 4 * MIB });
+    image.write(0, pattern(4 * KIB, 1));
+    const before = image.ioStats();
+    file.budget = 0; // every file write fails
+    expect(() => image.write(MIB, pattern(64 * KIB, 2))).toThrow(QedIoError);
+    expect(() => image.writeZeroes(0, 512)).toThrow(QedIoError);
+    const after = image.ioStats();
+    expect({ writes: after.writes, bytesWritten: after.bytesWritten }).toEqual({ writes: before.writes, bytesWritten: before.bytesWritten });
+    file.budget = Number.POSITIVE_INFINITY;
+    image.write(MIB, pattern(64 * KIB, 2));
+    expect(image.ioStats()).toMatchObject({ writes: before.writes + 1, bytesWritten: before.bytesWritten + 64 * KIB });
+  });
 });
 
 describe('the L2 cache', () => {
