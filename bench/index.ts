@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json] [-- --quick] [-- --only=convert|engine|browser|guest|bases|scale]`: qedisk against native QEMU on this machine, in one
+ * `npm run bench [-- --json] [-- --quick] [-- --only=convert|engine|fs|compact|browser|guest|bases|scale]`: qedisk against native QEMU on this machine, in one
  * run, as ratios (qedisk / baseline; 1.0 = as fast as QEMU, higher is better).
  */
 import { randomFillSync } from 'node:crypto';
@@ -20,7 +20,7 @@ const json = args.has('--json');
 const quick = args.has('--quick');
 const imageSize = quick ? 128 * MIB : 1024 * MIB;
 const repeats = quick ? 1 : 3;
-/** `--only=convert|engine|browser|guest|bases|scale` runs one group. */
+/** `--only=convert|engine|fs|compact|browser|guest|bases|scale` runs one group. */
 const only = [...args].find((a) => a.startsWith('--only='))?.slice('--only='.length);
 
 /** Writes a raw image whose 1 MiB chunks alternate between random data and zeros (half allocated). */
@@ -83,6 +83,7 @@ try {
     log('measuring engine ...');
     lines.push(...engineLines(work, filledQed, emptyQed, imageSize, repeats));
   }
+  if (only === undefined || only === 'compact') lines.push((log('measuring compaction against qemu-img convert ...'), (await import('./compact-bench.ts')).compactLine(work, quick ? 256 * MIB : 1024 * MIB, repeats, log)));
   if (only === undefined || only === 'fs') lines.push(...(log('measuring file systems (64 MiB file vs debugfs and mcopy) ...'), (await import('./fs-bench.ts')).fsLines(work, repeats)));
   if (only === undefined || only === 'browser') {
     log('measuring the browser stack (page -> Comlink -> worker -> engine -> OPFS) ...');
