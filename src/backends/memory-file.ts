@@ -22,6 +22,7 @@ export class MemoryFile implements SyncFile {
     return this.#bytes.slice(0, this.#size);
   }
 
+  /** Reads into `buffer` at file offset `range.at`; returns the bytes read (fewer at the end of the file). */
   read(buffer: Uint8Array, { at }: FileRange): number {
     this.#assertOpen();
     if (at >= this.#size) return 0;
@@ -30,6 +31,7 @@ export class MemoryFile implements SyncFile {
     return count;
   }
 
+  /** Writes `buffer` at file offset `range.at`, growing the file as needed; returns the bytes written. */
   write(buffer: Uint8Array, { at }: FileRange): number {
     this.#assertOpen();
     const end = at + buffer.byteLength;
@@ -40,11 +42,13 @@ export class MemoryFile implements SyncFile {
     return buffer.byteLength;
   }
 
+  /** The file's length in bytes. */
   getSize(): number {
     this.#assertOpen();
     return this.#size;
   }
 
+  /** Sets the file's length to `size` bytes (new bytes read as zeros). */
   truncate(size: number): void {
     this.#assertOpen();
     if (size > this.#size) {
@@ -54,10 +58,12 @@ export class MemoryFile implements SyncFile {
     this.#size = size;
   }
 
+  /** Makes completed writes durable (nothing to do in memory). */
   flush(): void {
     this.#assertOpen();
   }
 
+  /** Marks the file closed: later calls throw. */
   close(): void {
     this.#closed = true;
   }

@@ -26,26 +26,32 @@ export class NodeFile implements SyncFile {
     return new NodeFile(path, openSync(path, flags));
   }
 
+  /** Reads into `buffer` at file offset `range.at`; returns the bytes read (fewer at the end of the file). */
   read(buffer: Uint8Array, { at }: FileRange): number {
     return readSync(this.#fd, buffer, 0, buffer.byteLength, at);
   }
 
+  /** Writes `buffer` at file offset `range.at`, growing the file as needed; returns the bytes written. */
   write(buffer: Uint8Array, { at }: FileRange): number {
     return writeSync(this.#fd, buffer, 0, buffer.byteLength, at);
   }
 
+  /** The file's length in bytes. */
   getSize(): number {
     return fstatSync(this.#fd).size;
   }
 
+  /** Sets the file's length to `size` bytes (new bytes read as zeros). */
   truncate(size: number): void {
     ftruncateSync(this.#fd, size);
   }
 
+  /** Makes completed writes durable (fsync). */
   flush(): void {
     fdatasyncSync(this.#fd);
   }
 
+  /** Closes the file descriptor. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;

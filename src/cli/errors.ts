@@ -3,11 +3,13 @@ import { QedArgumentError, QedError } from '../qed/errors.ts';
 
 /** A bad command line: unknown option, missing argument, malformed size. Exit status 1. */
 export class CliUsageError extends QedArgumentError {
+  /** The class's stable name, which survives the worker boundary. */
   override name = 'CliUsageError';
 }
 
 /** The run was stopped by a signal; carries the exit status a shell expects (130 for SIGINT). */
 export class CliInterruptedError extends QedError {
+  /** The class's stable name, which survives the worker boundary. */
   override name = 'CliInterruptedError';
   /** Exit status to end with. */
   readonly exitStatus: number;

@@ -24,10 +24,12 @@ export class RawImage implements BlockReader {
     this.size = file.getSize();
   }
 
+  /** Fills `target` with the guest bytes at `offset` (bytes from the start of the disk). */
   readInto(offset: number, target: Uint8Array): void {
     readFully(this.#file, target, offset);
   }
 
+  /** Releases the reader (and what it holds open). */
   close(): void {
     this.#file.close();
   }

@@ -7,5 +7,6 @@ import { QedError } from '../qed/errors.ts';
  * replaced then). A corrupt source gives `QedCorruptionError` instead: repair it first.
  */
 export class QedCompactionError extends QedError {
+  /** The class's stable name, which survives the worker boundary. */
   override name = 'QedCompactionError';
 }

@@ -7,7 +7,9 @@ import { type BlockStatus, type ImageReader, assertReadInside } from './image-re
 
 /** A raw image: every byte is data (holes are found by reading, not by asking). */
 export class RawReader implements ImageReader {
+  /** The image format's name, as qemu-img names it. */
   readonly format = 'raw' as const;
+  /** The backing image this one reads through, or null. */
   readonly backing = null;
   readonly #raw: RawImage;
   /** Virtual size in bytes: the file's length at open. */
@@ -19,16 +21,19 @@ export class RawReader implements ImageReader {
     this.size = this.#raw.size;
   }
 
+  /** Fills `target` with the guest bytes at `offset` (bytes from the start of the disk). */
   readInto(offset: number, target: Uint8Array): void {
     assertReadInside(offset, target.byteLength, this.size);
     this.#raw.readInto(offset, target);
   }
 
+  /** What the guest bytes at `offset` are (data, zeros or unallocated) and for how many bytes from there. */
   blockStatus(offset: number): BlockStatus {
     assertReadInside(offset, 1, this.size);
     return { kind: 'data', length: this.size - offset };
   }
 
+  /** Releases the reader (and what it holds open). */
   close(): void {
     this.#raw.close();
   }
@@ -53,6 +58,7 @@ export function isMappable(reader: BlockReader): reader is MappableImage {
  * which serves them from its own backing chain.
  */
 export class QedReader implements ImageReader {
+  /** The image format's name, as qemu-img names it. */
   readonly format = 'qed' as const;
   readonly #image: MappableImage;
   #extents: Extent[] | null = null;
@@ -70,10 +76,12 @@ export class QedReader implements ImageReader {
     return this.#image.size;
   }
 
+  /** Fills `target` with the guest bytes at `offset` (bytes from the start of the disk). */
   readInto(offset: number, target: Uint8Array): void {
     this.#image.readInto(offset, target);
   }
 
+  /** What the guest bytes at `offset` are (data, zeros or unallocated) and for how many bytes from there. */
   blockStatus(offset: number): BlockStatus {
     assertReadInside(offset, 1, this.size);
     this.#extents ??= this.#image.map();
@@ -90,6 +98,7 @@ export class QedReader implements ImageReader {
     return { kind: extent.kind, length: extent.start + extent.length - offset };
   }
 
+  /** Releases the reader (and what it holds open). */
   close(): void {
     this.#image.close();
   }

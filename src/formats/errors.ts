@@ -7,6 +7,7 @@ import { QedCorruptionError, QedFormatError } from '../qed/errors.ts';
 
 /** The bytes are not a valid image of the claimed format (bad magic, version, geometry or field). */
 export class ImageFormatError extends QedFormatError {
+  /** The class's stable name, which survives the worker boundary. */
   override name = 'ImageFormatError';
 }
 
@@ -15,11 +16,13 @@ export class ImageFormatError extends QedFormatError {
  * external data file, differencing/parent links, a VHDX log that needs replaying, ...
  */
 export class ImageUnsupportedError extends QedFormatError {
+  /** The class's stable name, which survives the worker boundary. */
   override name = 'ImageUnsupportedError';
 }
 
 /** The image is encrypted (qcow2 AES or LUKS); qedisk never decrypts. */
 export class ImageEncryptedError extends ImageUnsupportedError {
+  /** The class's stable name, which survives the worker boundary. */
   override name = 'ImageEncryptedError';
 }
 
@@ -28,5 +31,6 @@ export class ImageEncryptedError extends ImageUnsupportedError {
  * misaligned, a compressed cluster does not decompress to exactly its size, a checksum fails.
  */
 export class ImageCorruptionError extends QedCorruptionError {
+  /** The class's stable name, which survives the worker boundary. */
   override name = 'ImageCorruptionError';
 }

@@ -2,7 +2,9 @@
 
 /** A half-open byte range `[start, end)` of the virtual disk. */
 export interface DataRange {
+  /** First byte of the range. */
   start: number;
+  /** Byte after the last one of the range. */
   end: number;
 }
 

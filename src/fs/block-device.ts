@@ -18,6 +18,7 @@ export interface BlockDevice {
 
 /** A request outside a device's range. */
 export class FsDeviceRangeError extends FsError {
+  /** The class's stable name, which survives the worker boundary. */
   override name = 'FsDeviceRangeError';
 }
 

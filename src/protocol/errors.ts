@@ -19,6 +19,7 @@ export abstract class DiskError extends QedError {
 /** The base of a `DiskError` class named `name` whose default message is `describe(diskName)`. */
 function diskErrorClass<Name extends string>(name: Name, describe: (diskName: string) => string) {
   return class extends DiskError {
+    /** The class's stable name, which survives the worker boundary. */
     override name: Name = name;
     constructor(diskName: string, message?: string) {
       super(diskName, message ?? describe(diskName));

@@ -12,6 +12,7 @@ import { QedError } from '../qed/errors.ts';
  * a snapshot instead (the files API does that by itself). The message names the disk.
  */
 export class DiskAttachedError extends QedError {
+  /** The class's stable name, which survives the worker boundary. */
   override name = 'DiskAttachedError';
 }
 
@@ -20,6 +21,7 @@ export class DiskAttachedError extends QedError {
  * stream or a zip archive would otherwise mix two versions. Read it again.
  */
 export class FilesChangedError extends QedError {
+  /** The class's stable name, which survives the worker boundary. */
   override name = 'FilesChangedError';
 }
 
@@ -31,10 +33,12 @@ export class FilesChangedError extends QedError {
  * message carries the underlying error's name and message. Rare: the space is reserved first.
  */
 export class FilesWriteInterruptedError extends QedError {
+  /** The class's stable name, which survives the worker boundary. */
   override name = 'FilesWriteInterruptedError';
 }
 
 /** A zip archive would exceed what the zip writer produces (no Zip64: 4 GiB, 65535 entries). */
 export class FilesZipLimitError extends QedError {
+  /** The class's stable name, which survives the worker boundary. */
   override name = 'FilesZipLimitError';
 }

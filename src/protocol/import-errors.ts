@@ -10,5 +10,6 @@ import { QedBackingError } from '../qed/errors.ts';
  * flat.qcow2`, or `qedisk convert`). A `QedBackingError`.
  */
 export class ImportBackingFileError extends QedBackingError {
+  /** The class's stable name, which survives the worker boundary. */
   override name = 'ImportBackingFileError';
 }

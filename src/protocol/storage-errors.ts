@@ -10,10 +10,12 @@ import { QedError } from '../qed/errors.ts';
  * names the cache.
  */
 export class StorageInUseError extends QedError {
+  /** The class's stable name, which survives the worker boundary. */
   override name = 'StorageInUseError';
 }
 
 /** No HTTP base cache has that id (`BaseCacheReport.id`). */
 export class BaseCacheNotFoundError extends QedError {
+  /** The class's stable name, which survives the worker boundary. */
   override name = 'BaseCacheNotFoundError';
 }

@@ -41,6 +41,7 @@ const SAVE_NAME_PATTERN = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}$/;
 
 /** Base class of the VM save errors. */
 export class VmSaveError extends QedError {
+  /** The class's stable name, which survives the worker boundary. */
   override name = 'VmSaveError';
 }
 
@@ -49,16 +50,19 @@ export class VmSaveError extends QedError {
  * belongs to another disk or another disk size, or the disk is not at its snapshot.
  */
 export class VmSaveMismatchError extends VmSaveError {
+  /** The class's stable name, which survives the worker boundary. */
   override name = 'VmSaveMismatchError';
 }
 
 /** No VM save of that name exists. */
 export class VmSaveNotFoundError extends VmSaveError {
+  /** The class's stable name, which survives the worker boundary. */
   override name = 'VmSaveNotFoundError';
 }
 
 /** A stored or imported VM file is damaged, truncated, too large, or not a qedisk VM file. */
 export class VmSaveFormatError extends VmSaveError {
+  /** The class's stable name, which survives the worker boundary. */
   override name = 'VmSaveFormatError';
 }
 

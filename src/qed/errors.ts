@@ -11,41 +11,49 @@ export class QedError extends Error {
 
 /** The bytes are not a QED image qedisk can open: bad magic, bad geometry, unsupported features. */
 export class QedFormatError extends QedError {
+  /** The class's stable name, which survives the worker boundary. */
   override name = 'QedFormatError';
 }
 
 /** The image is QED, but its metadata points somewhere it must not (misaligned, out of file, ...). */
 export class QedCorruptionError extends QedError {
+  /** The class's stable name, which survives the worker boundary. */
   override name = 'QedCorruptionError';
 }
 
 /** A guest request lies outside the virtual disk or is not made of non-negative integers, or a size is out of range. */
 export class QedRangeError extends QedError {
+  /** The class's stable name, which survives the worker boundary. */
   override name = 'QedRangeError';
 }
 
 /** An argument is malformed (a size not a multiple of 512, a bad geometry or name, an unknown option value, ...). */
 export class QedArgumentError extends QedError {
+  /** The class's stable name, which survives the worker boundary. */
   override name = 'QedArgumentError';
 }
 
 /** A write-type operation was attempted on an image opened read-only. */
 export class QedReadOnlyError extends QedError {
+  /** The class's stable name, which survives the worker boundary. */
   override name = 'QedReadOnlyError';
 }
 
 /** The image was closed and cannot be used any more. */
 export class QedClosedError extends QedError {
+  /** The class's stable name, which survives the worker boundary. */
   override name = 'QedClosedError';
 }
 
 /** The backing image is missing, unsupported, too deeply chained or otherwise unusable. */
 export class QedBackingError extends QedError {
+  /** The class's stable name, which survives the worker boundary. */
   override name = 'QedBackingError';
 }
 
 /** The underlying file failed (short read or write, quota exceeded, handle lost). */
 export class QedIoError extends QedError {
+  /** The class's stable name, which survives the worker boundary. */
   override name = 'QedIoError';
   /** The original error from the storage backend, when there was one. */
   override readonly cause?: unknown;
@@ -57,6 +65,7 @@ export class QedIoError extends QedError {
 
 /** The storage quota ran out during a write; the image stays consistent and writes may resume once space is freed. */
 export class QedQuotaError extends QedIoError {
+  /** The class's stable name, which survives the worker boundary. */
   override name = 'QedQuotaError';
 }
 
@@ -66,6 +75,7 @@ export class QedQuotaError extends QedIoError {
  * `missing` lists it when the page found it out itself. `openMemoryDisk` still works.
  */
 export class StorageUnsupportedError extends QedError {
+  /** The class's stable name, which survives the worker boundary. */
   override name = 'StorageUnsupportedError';
   /** The missing capabilities (empty when the error crossed from the worker: then the message tells). */
   readonly missing: readonly string[];

@@ -7,5 +7,6 @@ import { QedBackingError } from '../../qed/errors.ts';
  * overlay was built on the old base: the page should tell the user rather than retry.
  */
 export class QedBackingChangedError extends QedBackingError {
+  /** The class's stable name, which survives the worker boundary. */
   override name = 'QedBackingChangedError';
 }

@@ -23,6 +23,7 @@ export function describeChunkRanges(ranges: readonly ChunkRange[]): string {
  * was read or changed; fetch `ranges` (for example with `runWithBacking`) and retry.
  */
 export class BackingDataPendingError extends QedError {
+  /** The class's stable name, which survives the worker boundary. */
   override name = 'BackingDataPendingError';
   /** URL of the remote file the chunks belong to. */
   readonly url: string;

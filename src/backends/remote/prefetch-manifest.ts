@@ -31,6 +31,7 @@ export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 
 /** A manifest that is not one: bad JSON, another format or version, or runs outside the base. */
 export class PrefetchManifestError extends QedError {
+  /** The class's stable name, which survives the worker boundary. */
   override name = 'PrefetchManifestError';
 }
 

@@ -47,6 +47,7 @@ interface Run {
 
 /** A qcow2 image opened read-only. */
 export class Qcow2Reader implements ImageReader {
+  /** The image format's name, as qemu-img names it. */
   readonly format = 'qcow2' as const;
   /** Virtual size in bytes. */
   readonly size: number;
@@ -111,6 +112,7 @@ export class Qcow2Reader implements ImageReader {
     return (this.header.incompatibleFeatures & INCOMPATIBLE.corrupt) !== 0n;
   }
 
+  /** Fills `target` with the guest bytes at `offset` (bytes from the start of the disk). */
   readInto(offset: number, target: Uint8Array): void {
     assertReadInside(offset, target.byteLength, this.size);
     const end = offset + target.byteLength;
@@ -128,6 +130,7 @@ export class Qcow2Reader implements ImageReader {
     }
   }
 
+  /** What the guest bytes at `offset` are (data, zeros or unallocated) and for how many bytes from there. */
   blockStatus(offset: number): BlockStatus {
     assertReadInside(offset, 1, this.size);
     const run = this.#runAt(offset, this.size);
@@ -135,6 +138,7 @@ export class Qcow2Reader implements ImageReader {
     return { kind: kind === 'normal' || kind === 'compressed' ? 'data' : kind === 'zero' ? 'zero' : 'unallocated', length: run.length };
   }
 
+  /** Releases the reader (and what it holds open). */
   close(): void {
     try {
       this.#backing?.close();

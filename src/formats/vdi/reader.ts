@@ -8,6 +8,7 @@ import { VDI_FIRST_UNALLOCATED, VDI_HEADER_BYTES, type VdiHeader, decodeVdiHeade
 
 /** A VDI image opened read-only. */
 export class VdiReader extends BlockMapReader implements ImageReader {
+  /** The image format's name, as qemu-img names it. */
   readonly format = 'vdi' as const;
   /** The decoded header. */
   readonly header: VdiHeader;

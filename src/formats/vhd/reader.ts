@@ -16,6 +16,7 @@ const FIXED_BLOCK_BYTES = 2 * 1024 * 1024;
 
 /** A VHD image opened read-only. */
 export class VhdReader extends BlockMapReader implements ImageReader {
+  /** The image format's name, as qemu-img names it. */
   readonly format = 'vpc' as const;
   /** The decoded footer. */
   readonly footer: VhdFooter;

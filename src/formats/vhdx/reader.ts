@@ -30,6 +30,7 @@ const LOG_SLOT_BYTES = 4096;
 
 /** A VHDX image opened read-only. */
 export class VhdxReader extends BlockMapReader implements ImageReader {
+  /** The image format's name, as qemu-img names it. */
   readonly format = 'vhdx' as const;
   /** The decoded metadata. */
   readonly metadata: VhdxMetadata;

@@ -25,6 +25,7 @@ const GRAIN_MARKER_BYTES = 12;
 
 /** A VMDK sparse extent opened read-only. */
 export class VmdkReader extends BlockMapReader implements ImageReader {
+  /** The image format's name, as qemu-img names it. */
   readonly format = 'vmdk' as const;
   /** The decoded header (the footer's copy for streamOptimized images that have one). */
   readonly header: VmdkHeader;
