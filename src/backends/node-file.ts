@@ -46,7 +46,7 @@ export class NodeFile implements SyncFile {
     ftruncateSync(this.#fd, size);
   }
 
-  /** Makes completed writes durable (fsync). */
+  /** Makes completed writes durable (fdatasync). */
   flush(): void {
     fdatasyncSync(this.#fd);
   }
