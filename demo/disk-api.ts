@@ -1,18 +1,11 @@
 /**
  * The page API (`src/client`) as the demo uses it: the disk catalogue, opening with a short wait
- * when the disk is still held by the page being reloaded, and storage facts.
+ * when the disk is still held by the page being reloaded (storage facts: `storage-panel.ts`).
  */
-import { deleteDisk, type Disk, type DiskRecord, importDisk, listDisks, openDisk, type Progress, requestPersistence, storageEstimate } from 'qedisk';
+import { deleteDisk, type Disk, type DiskRecord, importDisk, listDisks, openDisk, type Progress } from 'qedisk';
 
 /** One disk of the catalogue. Sizes in bytes; times in milliseconds since the epoch. */
 export type DiskListEntry = DiskRecord;
-
-/** Storage use of this origin, in bytes. */
-export interface StorageStatus {
-  usage: number | null;
-  quota: number | null;
-  persisted: boolean;
-}
 
 /** How long to keep trying while another page (e.g. the one being reloaded) still holds a disk. */
 const BUSY_WAIT_MS = 5000;
@@ -53,15 +46,4 @@ export async function deleteNamedDisk(name: string): Promise<void> {
  */
 export async function importNamedDisk(name: string, file: Blob, onProgress: (progress: Progress) => void, asBase = false): Promise<void> {
   await importDisk(name, file, asBase ? { onProgress, keepAsBase: true } : { onProgress });
-}
-
-/** Usage and quota of the origin's storage, and whether it is kept under pressure. */
-export async function storageStatus(): Promise<StorageStatus> {
-  const [estimate, persisted] = await Promise.all([storageEstimate(), navigator.storage.persisted()]);
-  return { usage: estimate.usage, quota: estimate.quota, persisted };
-}
-
-/** Asks the browser to keep this origin's storage; resolves whether it will. */
-export async function askPersistence(): Promise<boolean> {
-  return requestPersistence();
 }

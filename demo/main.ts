@@ -10,7 +10,7 @@ import { BasePanel } from './base-panel.ts';
 import { ClusterMap } from './cluster-map.ts';
 import { confirmAction } from './confirm-dialog.ts';
 import { deleteDiskRequest, resetRequest } from './destructive.ts';
-import { type DiskListEntry, askPersistence, deleteNamedDisk, importNamedDisk, listDiskEntries, openNamedDisk, storageStatus } from './disk-api.ts';
+import { type DiskListEntry, deleteNamedDisk, importNamedDisk, listDiskEntries, openNamedDisk } from './disk-api.ts';
 import { type StandaloneExport, exportStandalone } from './disk-export.ts';
 import { gatherFacts } from './disk-facts.ts';
 import { DisksPanel } from './disks-panel.ts';
@@ -20,7 +20,8 @@ import { byId, describeError } from './dom.ts';
 import { formatBytes } from './format.ts';
 import { GuestUi, clearScreen } from './guest-ui.ts';
 import { SerialConsole } from './serial-console.ts';
-import { renderDiskStats, renderStorage } from './stats-panel.ts';
+import { renderDiskStats } from './stats-panel.ts';
+import { StoragePanel } from './storage-panel.ts';
 import { UndoButton, undoTo } from './undo.ts';
 import { installUnloadGuard } from './unload-guard.ts';
 import { type GuestKind, type RunningVm, startVm } from './vm-runner.ts';
@@ -42,7 +43,6 @@ const vmState = byId('vm-state', HTMLSpanElement);
 const vmDisk = byId('vm-disk', HTMLSpanElement);
 const screen = byId('screen', HTMLDivElement);
 const diskStats = byId('disk-stats', HTMLDListElement);
-const storageList = byId('storage', HTMLDListElement);
 const mapNote = byId('map-note', HTMLParagraphElement);
 const serial = new SerialConsole(byId('serial-output', HTMLPreElement), byId('serial-form', HTMLFormElement), byId('serial-input', HTMLInputElement));
 const clusters = new ClusterMap(byId('cluster-map', HTMLCanvasElement));
@@ -99,6 +99,7 @@ const vmSaves = new VmSavesPanel({
 bindQcow2BaseButton({ run: (label, action) => void exclusive(label, action), diskNames: () => entries.map((entry) => entry.name), useDisk: (name) => useDisk(name) });
 bindPythonBaseButton({ run: (label, action) => void exclusive(label, action), diskNames: () => entries.map((entry) => entry.name), useDisk: (name) => useDisk(name) });
 const basePanel = new BasePanel(baseActions, { run: (label, action) => void exclusive(label, action), current: () => current, busy: () => busy });
+const storagePanel = new StoragePanel({ run: (label, action) => void exclusive(label, action), busy: () => busy, confirm: confirmAction });
 
 /** Shows a message in the status line. */
 function setStatus(message: string, isError = false): void {
@@ -122,6 +123,7 @@ async function exclusive(label: string, action: () => Promise<string | void>): P
   } finally {
     busy = false;
     await refreshList().catch((error: unknown) => setStatus(describeError(error), true));
+    void storagePanel.refresh();
   }
 }
 
@@ -134,6 +136,7 @@ function renderControls(): void {
   vmState.textContent = vm ? `running (${vm.guest})` : 'stopped';
   vmDisk.textContent = current ? `on disk “${current.name}”` : '(no disk in use)';
   basePanel.render();
+  storagePanel.render();
   vmSaves.render();
 }
 
@@ -319,24 +322,15 @@ async function updateStats(): Promise<void> {
   }
 }
 
-async function updateStorage(): Promise<void> {
-  renderStorage(storageList, await storageStatus().catch(() => null));
-}
-
 startButton.addEventListener('click', () => void exclusive('Starting the VM…', () => startSelectedGuest()));
 stopButton.addEventListener('click', () => void exclusive('Stopping the VM: the guest writes what it holds…', async () => describeStop(await stopVm())));
 byId('map-button', HTMLButtonElement).addEventListener('click', () => void refreshAllocation());
-byId('persist-button', HTMLButtonElement).addEventListener('click', () =>
-  void askPersistence().then((kept) => setStatus(kept ? 'The browser will keep this storage.' : 'The browser did not grant persistent storage.')).then(updateStorage),
-);
 window.addEventListener('pagehide', () => void vm?.disk.flush().catch(() => undefined));
 installUnloadGuard({ vm: () => vm, lastInputAt: () => serial.lastSentAt });
 
 const savedGuest = localStorage.getItem(GUEST_KEY);
 if (savedGuest === 'linux' || savedGuest === 'boot-sector') guestSelect.value = savedGuest satisfies GuestKind;
 setInterval(() => void updateStats(), STATS_INTERVAL_MS);
-setInterval(() => void updateStorage(), 5 * STATS_INTERVAL_MS);
-void updateStorage();
 void vmSaves.refresh().catch((error: unknown) => setStatus(describeError(error), true));
 void exclusive('Loading the disk list…', async () => {
   entries = await listDiskEntries();

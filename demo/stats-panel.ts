@@ -1,6 +1,5 @@
 /** The statistics and storage facts: definition lists filled from the disk, adapter and browser. */
 import type { DiskInfo, V86DiskStats } from 'qedisk';
-import type { StorageStatus } from './disk-api.ts';
 import { h } from './dom.ts';
 import { formatBytes, formatCount, formatPercent } from './format.ts';
 
@@ -42,18 +41,4 @@ export function renderDiskStats(list: HTMLDListElement, info: DiskInfo | null, i
     );
   }
   renderFacts(list, facts);
-}
-
-/** Shows the origin's storage use and quota. */
-export function renderStorage(list: HTMLDListElement, storage: StorageStatus | null): void {
-  if (!storage) {
-    renderFacts(list, [['Storage', 'unknown', 'storage']]);
-    return;
-  }
-  renderFacts(list, [
-    ['Used', formatBytes(storage.usage), 'usage'],
-    ['Quota', formatBytes(storage.quota), 'quota'],
-    ['Used of quota', storage.usage !== null && storage.quota !== null ? formatPercent(storage.usage, storage.quota) : 'n/a', 'usage-percent'],
-    ['Persistent', storage.persisted ? 'yes' : 'no (best effort)', 'persisted'],
-  ]);
 }
