@@ -16,8 +16,17 @@ export abstract class DiskError extends QedError {
   }
 }
 
+/**
+ * A `DiskError` class named `Name`. Declared rather than inferred, so that the published types do
+ * not carry the `Error` constructor's host-specific statics (Node's `captureStackTrace`, ...).
+ */
+export interface DiskErrorClass<Name extends string> {
+  /** An error about disk `diskName`, with `message` or the class's default message. */
+  new (diskName: string, message?: string): DiskError & { name: Name };
+}
+
 /** The base of a `DiskError` class named `name` whose default message is `describe(diskName)`. */
-function diskErrorClass<Name extends string>(name: Name, describe: (diskName: string) => string) {
+function diskErrorClass<Name extends string>(name: Name, describe: (diskName: string) => string): DiskErrorClass<Name> {
   return class extends DiskError {
     /** The class's stable name, which survives the worker boundary. */
     override name: Name = name;

@@ -102,7 +102,12 @@ export async function startServer(cwd: string, script: string, args: string[], r
     child.stderr?.on('data', onData);
     child.on('exit', (code) => reject(new Error(`server exited with ${code}:\n${output}`)));
   });
-  return { stop: () => void child.kill() };
+  return {
+    stop: () => {
+      child.kill();
+      setTimeout(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'), 5000).unref();
+    },
+  };
 }
 
 /** What a consumer page reports. */
@@ -119,8 +124,8 @@ export async function runPage(url: string): Promise<{ result: PageResult; errors
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
     await page.goto(url);
-    await page.waitForFunction(() => 'result' in window, undefined, { timeout: 30_000 });
-    const result = await page.evaluate(() => Promise.race([Reflect.get(window, 'result') as Promise<unknown>, new Promise((resolve) => setTimeout(() => resolve('timeout'), 30_000))]));
+    await page.waitForFunction(() => 'result' in window, undefined, { timeout: 120_000 }); // a dev server's first load transforms everything: slow on a busy machine
+    const result = await page.evaluate(() => Promise.race([Reflect.get(window, 'result') as Promise<unknown>, new Promise((resolve) => setTimeout(() => resolve('timeout'), 60_000))]));
     return { result: result as PageResult, errors };
   } finally {
     await browser.close();

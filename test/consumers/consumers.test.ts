@@ -48,7 +48,7 @@ describe('consumer apps', () => {
     } finally {
       server.stop();
     }
-  }, 180_000);
+  }, 300_000);
 
   it('a Vite app works as a production build (vite build, vite preview)', async () => {
     const app = makeApp(scratch.path, 'vite-build', tarball, ['index.html', ['main.js', diskCheck('qedisk')]]);
@@ -61,7 +61,7 @@ describe('consumer apps', () => {
     } finally {
       server.stop();
     }
-  }, 180_000);
+  }, 300_000);
 
   it('a webpack 5 app works as a production build', async () => {
     const app = makeApp(scratch.path, 'webpack', tarball, ['webpack.config.js', ['main.js', diskCheck('qedisk')]]);
@@ -87,7 +87,7 @@ describe('consumer apps', () => {
     } finally {
       await server.stop();
     }
-  }, 180_000);
+  }, 300_000);
 
   it('a Node 20 script uses qedisk/node, and the qedisk command runs with plain node, no tsx', () => {
     const app = makeApp(scratch.path, 'node', tarball, ['node-check.mjs']);
