@@ -22,6 +22,7 @@ import type { OpenDisks } from './open-disks.ts';
 import { listSnapshotFiles, recoverSwap } from './overlay-files.ts';
 import { diskFolder, findFile, listDiskFiles } from './opfs-folder.ts';
 import { removeDiskFiles, removeSnapshot, resetOverlay, restoreOverlay, takeSnapshot } from './snapshot-ops.ts';
+import { progressRelay } from './progress-relay.ts';
 import { probeWorkerSupport } from './support-probe.ts';
 import type { DiskWorkerHooks } from './worker-hooks.ts';
 import type { VmWorkerReply, VmWorkerRequest } from '../src/protocol/vm-saves.ts';
@@ -105,9 +106,10 @@ export class DiskService implements DiskWorkerApi {
 
   async makeAvailableOffline(id: number, onProgress?: (progress: BaseDownloadProgress) => void | Promise<void>): Promise<RemoteBaseStatus | null> {
     try {
-      return await this.#disks.session(id).makeAvailableOffline(({ cachedBytes, totalBytes, bytesFetched }) => {
-        Promise.resolve(onProgress?.({ done: cachedBytes, total: totalBytes, bytesFetched })).catch(() => undefined);
-      });
+      const relay = progressRelay(onProgress);
+      const status = await this.#disks.session(id).makeAvailableOffline(({ cachedBytes, totalBytes, bytesFetched }) => relay.send({ done: cachedBytes, total: totalBytes, bytesFetched }));
+      await relay.delivered();
+      return status;
     } finally {
       releaseProxy(onProgress);
     }
@@ -194,9 +196,10 @@ export class DiskService implements DiskWorkerApi {
         openSession: async (lock: { name: string }) => (await openDiskFile(name, {}, { name: lock.name, release: () => undefined }, this.#hooks.wrapFile)).session,
       };
       const copied = { ...(options.snapshots === undefined ? {} : { snapshots: options.snapshots === true }), ...(options.freeUnusedBlocks ? { freeUnusedBlocks: true } : {}) };
-      return await compactDisk(name, copied, context, (progress) => {
-        Promise.resolve(onProgress?.(progress)).catch(() => undefined);
-      });
+      const relay = progressRelay(onProgress);
+      const result = await compactDisk(name, copied, context, relay.send);
+      await relay.delivered();
+      return result;
     } finally {
       releaseProxy(onProgress);
     }
