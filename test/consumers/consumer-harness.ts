@@ -87,12 +87,13 @@ export async function serveStatic(root: string): Promise<{ origin: string; stop:
 
 /** Starts `node script args` in `cwd` and resolves once `ready` appears in its output. */
 export async function startServer(cwd: string, script: string, args: string[], ready: RegExp): Promise<{ stop: () => void }> {
-  const child: ChildProcess = spawn(process.execPath, [script, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  // No colours: with CI set, Vite colours its output, and escape codes would split the ready line.
+  const child: ChildProcess = spawn(process.execPath, [script, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' } });
   let output = '';
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start in 60 s:\n${output}`)), 60_000);
     const onData = (chunk: Buffer): void => {
-      output += chunk.toString();
+      output += chunk.toString().replace(/\x1b\[[0-9;]*m/g, '');
       if (ready.test(output)) {
         clearTimeout(timer);
         resolve();

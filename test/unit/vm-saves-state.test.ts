@@ -10,6 +10,7 @@ import { QedImage } from '../../src/engine/qed-image.ts';
 import { type VmDiskIdentity, VmSaveFormatError, VmSaveMismatchError, decodeAdapterState, encodeAdapterState, newVmToken } from '../../src/protocol/vm-saves.ts';
 import { SavePointTracker } from '../../src/v86/save-point.ts';
 import { type V86Disk, toV86Disk } from '../../src/v86/v86-disk.ts';
+import { ensureGuestAssets } from '../support/guest-assets.ts';
 
 const MIB = 1024 * 1024;
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -100,6 +101,7 @@ describe('the v86 state of a VM save', () => {
   const point = identity();
 
   beforeAll(async () => {
+    ensureGuestAssets();
     // A real v86 state: SeaBIOS booting the boot-sector test from a qedisk disk, paused.
     const disk = await adapter();
     await disk.disk.write(0, new Uint8Array(guest('boot-sector-test.bin')));
@@ -119,7 +121,7 @@ describe('the v86 state of a VM save', () => {
     disk.setSavePoint(point);
     state = await emulator.save_state();
     await emulator.destroy();
-  }, 60_000);
+  }, 400_000); // the first run builds the guest files (a download from Debian's archive)
 
   it('holds exactly one adapter entry: the save point, no disk bytes', () => {
     expect(adapterEntriesOf(state)).toEqual([encodeAdapterState({ kind: 'bound', byteLength: 4 * MIB, identity: point })]);

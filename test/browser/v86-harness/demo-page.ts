@@ -2,27 +2,13 @@
  * Node-side helpers of the v86 specs: build the guest files when missing, and drive the demo page
  * (`index.html`) as a person would: create a disk, pick a guest, start it, read the serial console.
  */
-import { execFileSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type Page, expect } from '../driver/index.ts';
+import { ensureGuestAssets } from '../../support/guest-assets.ts';
 
-const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export { ensureGuestAssets };
+
 /** How long a page operation (open, create, export, start) may take on a busy machine. */
 const PAGE_STEP_TIMEOUT_MS = 60_000;
-
-/**
- * Builds the guest files with `scripts/ensure-guest-assets.mjs --strict` unless they are there (throws if it cannot).
- * Under `flock`: Playwright workers running in parallel (one per browser, say) would otherwise build into the same folder at once.
- */
-export function ensureGuestAssets(): void {
-  const lock = join(tmpdir(), 'qedisk-guest-assets.lock');
-  execFileSync('flock', [lock, process.execPath, join(repoRoot, 'scripts', 'ensure-guest-assets.mjs'), '--strict'], {
-    stdio: 'inherit',
-    timeout: 300_000,
-  });
-}
 
 /** The guests of the demo's guest menu. */
 export type DemoGuest = 'linux' | 'boot-sector';
