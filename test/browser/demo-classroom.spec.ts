@@ -55,7 +55,9 @@ test.describe('the demo as a classroom tool: progress, nothing lost, nothing des
   async function waitUntilWritten(testInfo: TestInfo, what: string, writtenAt: number): Promise<void> {
     await page.waitForTimeout(WAIT_AFTER_WRITE_MS);
     await expect(page.locator('#vm-saved')).toHaveText('all written to the disk', { timeout: COMMAND_TIMEOUT_MS });
-    testInfo.annotations.push({ type: 'window', description: `${what}: all written ${((Date.now() - writtenAt) / 1000).toFixed(1)} s after the write returned (checked from ${WAIT_AFTER_WRITE_MS / 1000} s on)` });
+    const description = `${what}: all written ${((Date.now() - writtenAt) / 1000).toFixed(1)} s after the write returned (checked from ${WAIT_AFTER_WRITE_MS / 1000} s on)`;
+    testInfo.annotations.push({ type: 'window', description });
+    console.log(`[measure] ${testInfo.project.name}: ${description}`);
   }
 
   /** Starts Linux (from the saved state once there is one) and waits for its shell; resolves the console (Start clears it). */
