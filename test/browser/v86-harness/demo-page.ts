@@ -47,7 +47,13 @@ export async function waitUntilIdle(page: Page): Promise<void> {
 /** Creates disk `name` of `sizeMiB` MiB with the page's form; it becomes the disk in use. */
 export async function createDisk(page: Page, name: string, sizeMiB: number): Promise<void> {
   await page.fill('#create-name', name);
-  await page.fill('#create-size', String(sizeMiB));
+  // Set, not typed: Playwright's fill appends to a number input's value in Firefox over BiDi ("64" + "32" = 6432).
+  await page.locator('#create-size').evaluate((input, value) => {
+    (input as HTMLInputElement).value = value;
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+    input.dispatchEvent(new Event('change', { bubbles: true }));
+  }, String(sizeMiB));
+  await expect(page.locator('#create-size')).toHaveValue(String(sizeMiB));
   await page.click('#create-button');
   await expect(page.locator(`#disk-list li.selected[data-disk="${name}"]`)).toBeVisible({ timeout: PAGE_STEP_TIMEOUT_MS });
   await waitUntilIdle(page);
