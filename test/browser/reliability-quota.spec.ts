@@ -86,6 +86,10 @@ test.describe('a full quota in the middle of a stream of writes', () => {
   });
 
   test("fails allocating writes with QedQuotaError at the origin's real quota, and resumes once another disk is deleted", async ({ page, context, baseURL }) => {
+    // The quota is set mid-test through Chromium's DevTools protocol. Firefox's equivalent (a
+    // profile with a fixed limit, the driver's launchPersistent quotaBytes) must be known at launch,
+    // so this case needs its own Firefox version; the injected-limit case above runs in both.
+    test.skip(test.info().project.name !== 'chromium', 'sets the quota through CDP (Chromium only); the Firefox version with a profile quota is not written yet');
     const seed = 52;
     await openReliabilityPage(page);
     await page.evaluate(
