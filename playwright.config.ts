@@ -1,8 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from '@playwright/test';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './test/support/chromium.ts';
 
-/** Debian's Chromium by default; set QEDISK_CHROMIUM to use another build. */
-const chromiumPath = process.env['QEDISK_CHROMIUM'] ?? '/usr/bin/chromium';
 /**
  * Debian's Firefox ESR, started through a small BiDi proxy (test/browser/driver/firefox-bidi-shim.ts)
  * that reads QEDISK_FIREFOX (default /usr/bin/firefox-esr) for the binary.
@@ -32,16 +31,8 @@ export default defineConfig({
       use: {
         browserName: 'chromium',
         launchOptions: {
-          executablePath: chromiumPath,
-          args: [
-            '--no-sandbox',
-            '--disable-gpu',
-            '--disable-quic',
-            '--no-first-run',
-            '--disable-background-networking',
-            '--disable-component-update',
-            '--disable-sync',
-          ],
+          executablePath: CHROMIUM_PATH,
+          args: [...CHROMIUM_ARGS],
         },
       },
     },

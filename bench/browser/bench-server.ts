@@ -11,19 +11,8 @@ import { type ViteDevServer, createServer } from 'vite';
 /** The checkout's root directory. */
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** Chromium flags of the browser tests (`playwright.config.ts`). */
-export const CHROMIUM_ARGS: readonly string[] = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
-/** The Chromium to drive: `QEDISK_CHROMIUM` or Debian's. */
-export const CHROMIUM_PATH = process.env['QEDISK_CHROMIUM'] ?? '/usr/bin/chromium';
+export { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../test/support/chromium.ts';
 
 /** A TCP port nothing listens on right now. */
 function freePort(): Promise<number> {

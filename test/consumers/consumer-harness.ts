@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from '@playwright/test';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../support/chromium.ts';
 
 /** The repository's root folder. */
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -117,8 +118,8 @@ export type PageResult = { readBack: boolean; throughV86: boolean; size: number 
 /** Opens `url` in a fresh headless Chromium profile and returns the page's `window.result`, with its console errors. */
 export async function runPage(url: string): Promise<{ result: PageResult; errors: string[] }> {
   const browser = await chromium.launch({
-    executablePath: process.env['QEDISK_CHROMIUM'] ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    executablePath: CHROMIUM_PATH,
+    args: [...CHROMIUM_ARGS],
   });
   try {
     const page = await browser.newPage();

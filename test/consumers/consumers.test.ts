@@ -37,30 +37,28 @@ describe('the packed tarball', () => {
   });
 });
 
+/** Serves `app` with `vite ARGS` and expects its page at `url` to pass the disk check with no console errors. */
+async function expectServedApp(app: string, viteArgs: string[], url: string): Promise<void> {
+  const server = await startServer(app, TOOL.vite, viteArgs, /Local:/);
+  try {
+    const { result, errors } = await runPage(url);
+    expect(errors).toEqual([]);
+    expect(result).toEqual(EXPECTED_PAGE);
+  } finally {
+    server.stop();
+  }
+}
+
 describe('consumer apps', () => {
   it('a Vite app works on the dev server', async () => {
     const app = makeApp(scratch.path, 'vite-dev', tarball, ['index.html', ['main.js', diskCheck('qedisk')]]);
-    const server = await startServer(app, TOOL.vite, ['--port', '4291', '--strictPort', '--host', '127.0.0.1'], /Local:/);
-    try {
-      const { result, errors } = await runPage('http://127.0.0.1:4291/');
-      expect(errors).toEqual([]);
-      expect(result).toEqual(EXPECTED_PAGE);
-    } finally {
-      server.stop();
-    }
+    await expectServedApp(app, ['--port', '4291', '--strictPort', '--host', '127.0.0.1'], 'http://127.0.0.1:4291/');
   }, 300_000);
 
   it('a Vite app works as a production build (vite build, vite preview)', async () => {
     const app = makeApp(scratch.path, 'vite-build', tarball, ['index.html', ['main.js', diskCheck('qedisk')]]);
     execFileSync(process.execPath, [TOOL.vite, 'build'], { cwd: app, stdio: 'ignore' });
-    const server = await startServer(app, TOOL.vite, ['preview', '--port', '4292', '--strictPort', '--host', '127.0.0.1'], /Local:/);
-    try {
-      const { result, errors } = await runPage('http://127.0.0.1:4292/');
-      expect(errors).toEqual([]);
-      expect(result).toEqual(EXPECTED_PAGE);
-    } finally {
-      server.stop();
-    }
+    await expectServedApp(app, ['preview', '--port', '4292', '--strictPort', '--host', '127.0.0.1'], 'http://127.0.0.1:4292/');
   }, 300_000);
 
   it('a webpack 5 app works as a production build', async () => {
