@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QEDISK_BIN } from '../cli/cli-harness.ts';
-import { MiB, patternedDisk, qemuImg, qemuIo, run, scratch, writeRaw } from './fixtures.ts';
+import { MiB, patternedDisk, qemuImg, qemuIo, qemuLuksQcow2, run, scratch, writeRaw } from './fixtures.ts';
 
 const work = scratch('formats-cli');
 
@@ -45,7 +45,7 @@ describe('qedisk convert with foreign formats', () => {
   });
 
   it('refuses an encrypted qcow2 with a one-line typed error and leaves nothing behind', () => {
-    run('qemu-img', ['create', '-q', '-f', 'qcow2', '--object', 'secret,id=s0,data=hunter2', '-o', 'encrypt.format=luks,encrypt.key-secret=s0,encrypt.iter-time=10', work.at('secret.qcow2'), '1M']);
+    qemuLuksQcow2(work.at('secret.qcow2'), 'hunter2');
     const result = qedisk('convert', '-O', 'raw', 'secret.qcow2', 'never.raw');
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/^qedisk: .*secret\.qcow2: the qcow2 image is encrypted \(LUKS\).*\n$/);

@@ -42,6 +42,24 @@ export function qemuImg(...args: string[]): string {
   return run('qemu-img', args);
 }
 
+/**
+ * Creates a 1 MiB LUKS-encrypted qcow2 at `path` with `qemu-img`. QEMU times PBKDF2 on the
+ * thread's CPU clock to pick an iteration count and gives up with "Unable to get accurate CPU
+ * usage" when a first round measures 0 ms, which a coarse (tick-based) CPU clock does now and then;
+ * such a refusal is retried, any other failure is thrown at once.
+ */
+export function qemuLuksQcow2(path: string, secret = 'x'): void {
+  const args = ['create', '-q', '-f', 'qcow2', '--object', `secret,id=s0,data=${secret}`, '-o', 'encrypt.format=luks,encrypt.key-secret=s0,encrypt.iter-time=10', path, '1M'];
+  for (let attempt = 1; ; attempt++) {
+    try {
+      run('qemu-img', args);
+      return;
+    } catch (error) {
+      if (attempt >= 20 || !String(error).includes('Unable to get accurate CPU usage')) throw error;
+    }
+  }
+}
+
 /** Runs `qemu-io` with one `-c` per command on `path` of format `format`. */
 export function qemuIo(path: string, format: string, commands: readonly string[]): void {
   run('qemu-io', ['-f', format, ...commands.flatMap((command) => ['-c', command]), path]);

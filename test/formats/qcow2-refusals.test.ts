@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImageCorruptionError, ImageEncryptedError, ImageFormatError, ImageUnsupportedError, Qcow2Reader } from '../../src/formats/index.ts';
-import { MiB, firstDifference, openReader, patternedDisk, qemuImg, qemuRaw, readAll, scratch, writeRaw } from './fixtures.ts';
+import { MiB, firstDifference, openReader, patternedDisk, qemuImg, qemuLuksQcow2, qemuRaw, readAll, scratch, writeRaw } from './fixtures.ts';
 
 const work = scratch('qcow2-refusals');
 
@@ -28,7 +28,7 @@ function qemuRefuses(path: string): boolean {
 
 describe('Qcow2Reader refuses what it must not read, with typed errors', () => {
   it('refuses LUKS and AES encryption', () => {
-    qemuImg('create', '-q', '-f', 'qcow2', '--object', 'secret,id=s0,data=x', '-o', 'encrypt.format=luks,encrypt.key-secret=s0,encrypt.iter-time=10', work.at('luks.qcow2'), '1M');
+    qemuLuksQcow2(work.at('luks.qcow2'));
     expect(() => openReader(work.at('luks.qcow2'))).toThrow(ImageEncryptedError);
     const aes = patched('plain.qcow2', 'aes.qcow2', (bytes) => bytes.writeUInt32BE(1, 32));
     expect(() => openReader(aes)).toThrow(/encrypted \(AES\)/);
