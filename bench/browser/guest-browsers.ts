@@ -6,7 +6,9 @@
  * `xvfb-run`), and with v86's `scheduler.postTask` main loop (`?use-scheduling-api`, instead of
  * its default ping-pong with a helper worker). Rounds interleave the browsers; the median counts.
  * Every milestone of each boot is printed (disk open, VM running, the init's snapshot point, the
- * start line, ready, shell), so a difference shows in which phase it arises.
+ * start line, ready, shell), so a difference shows in which phase it arises, and so are the wasm
+ * modules compiled until the shell (v86's JIT translates hot guest code into modules of its own,
+ * and interprets that code until a module is ready) with their mean call-to-ready latency.
  *
  * `node --import tsx bench/browser/guest-browsers.ts [--rounds=N] [--json]`; `browserLines()` is
  * what `npm run bench:guest` can wire in.
@@ -45,8 +47,14 @@ const setups = (): Setup[] => {
 /** Milestones of one boot, seconds since navigation start. */
 export type BootMarks = Partial<Record<(typeof MARKS)[number], number>>;
 
-/** Boots once in `browser` (a fresh context) and returns the milestones. */
-async function bootIn(browser: Browser, baseUrl: string, query: string, round: number): Promise<BootMarks> {
+/** One boot: its milestones, and the wasm modules compiled until the shell (see `GuestBenchState.wasmCompiles`). */
+interface Boot {
+  marks: BootMarks;
+  wasm: { modules: number; bytes: number; latencyMs: number };
+}
+
+/** Boots once in `browser` (a fresh context). */
+async function bootIn(browser: Browser, baseUrl: string, query: string, round: number): Promise<Boot> {
   const context = await browser.newContext();
   try {
     const warm = await context.newPage();
@@ -56,10 +64,10 @@ async function bootIn(browser: Browser, baseUrl: string, query: string, round: n
     const page = await context.newPage();
     await page.goto(`${baseUrl}/bench/browser/guest-page.html?disk=opfs&name=browsers-${round}&size=64&start=cold${query}`, { timeout: 120_000 });
     await page.waitForFunction(() => window.guestBench.marks['shell'] !== undefined || window.guestBench.error !== null, undefined, { timeout: BOOT_TIMEOUT_MS, polling: 200 });
-    const { marks, error } = await page.evaluate(() => ({ marks: window.guestBench.marks, error: window.guestBench.error }));
+    const { marks, error, wasm } = await page.evaluate(() => ({ marks: window.guestBench.marks, error: window.guestBench.error, wasm: window.guestBench.wasmCompiles }));
     if (error !== null) throw new Error(error);
     await page.evaluate(() => window.guestBench.stop());
-    return Object.fromEntries(MARKS.flatMap((mark) => (marks[mark] === undefined ? [] : [[mark, marks[mark] / 1000]])));
+    return { marks: Object.fromEntries(MARKS.flatMap((mark) => (marks[mark] === undefined ? [] : [[mark, marks[mark] / 1000]]))), wasm };
   } finally {
     await context.close();
   }
@@ -81,9 +89,10 @@ export async function browserSamples(rounds: number, log: (message: string) => v
       for (const setup of round % 2 === 0 ? list : [...list].reverse()) {
         const browser = await setup.launch();
         try {
-          const marks = await bootIn(browser, baseUrl, setup.query, round);
+          const { marks, wasm } = await bootIn(browser, baseUrl, setup.query, round);
           (samples[setup.name] ??= []).push(marks);
           log(`  ${setup.name.padEnd(34)} ${MARKS.map((mark) => `${mark} ${marks[mark]?.toFixed(1) ?? '-'}`).join(', ')}`);
+          log(`  ${''.padEnd(34)} wasm modules compiled: ${wasm.modules} (${(wasm.bytes / 2 ** 20).toFixed(1)} MiB), mean call-to-ready ${(wasm.latencyMs / Math.max(1, wasm.modules)).toFixed(0)} ms`);
         } finally {
           await browser.close();
         }

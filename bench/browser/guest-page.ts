@@ -37,6 +37,10 @@ export interface GuestBenchState {
   watch(name: string, pattern: string): void;
   /** The disk's HTTP base status (`?base=`), or null. */
   baseStatus(): Promise<RemoteBaseStatus | null>;
+  /** The wasm modules compiled so far (v86 and its JIT's modules): count, bytes, summed call-to-ready latency in ms. */
+  wasmCompiles: { modules: number; bytes: number; latencyMs: number };
+  /** v86's counters so far: main-loop turns (`ticks`) and guest instructions executed, or null before the VM runs. */
+  emulatorCounters(): { ticks: number; instructions: number } | null;
 }
 
 declare global {
@@ -71,8 +75,35 @@ const state: GuestBenchState = {
   },
   watch: (name, pattern) => void watches.push({ name, pattern: new RegExp(pattern) }),
   baseStatus: async () => (opfsDisk ? opfsDisk.baseStatus() : null),
+  wasmCompiles: { modules: 0, bytes: 0, latencyMs: 0 },
+  emulatorCounters: () => {
+    if (!vm) return null;
+    // `v86.tick_counter` is internal to v86 (not in its typings): the number of main-loop turns.
+    const internals = vm.emulator as unknown as { v86?: { tick_counter?: number } };
+    return { ticks: internals.v86?.tick_counter ?? 0, instructions: vm.emulator.get_instruction_counter() };
+  },
 };
 window.guestBench = state;
+
+/**
+ * Times every `WebAssembly.instantiate` from the call to the ready instance: v86 compiles each
+ * block of hot guest code it translates into a module of its own this way, and runs the guest in
+ * its interpreter until that module is ready, so this latency is part of the boot's time.
+ */
+function timeWasmCompiles(): void {
+  const instantiate = WebAssembly.instantiate.bind(WebAssembly) as (source: BufferSource, imports?: WebAssembly.Imports) => Promise<WebAssembly.WebAssemblyInstantiatedSource>;
+  const timed = (source: BufferSource, imports?: WebAssembly.Imports): Promise<WebAssembly.WebAssemblyInstantiatedSource> => {
+    const started = performance.now();
+    const record = state.wasmCompiles;
+    record.modules++;
+    record.bytes += source.byteLength;
+    return instantiate(source, imports).finally(() => {
+      record.latencyMs += performance.now() - started;
+    });
+  };
+  (WebAssembly as { instantiate: unknown }).instantiate = timed;
+}
+timeWasmCompiles();
 
 function mark(name: string): void {
   state.marks[name] ??= performance.now();

@@ -9,7 +9,7 @@ import { V86 } from 'v86';
 import wasmUrl from 'v86/build/v86.wasm?url';
 import { exportVm, openDisk, restoreVm, saveVm } from '../../src/index.ts';
 import { guestFile } from '../../demo/guest-assets.ts';
-import { type RunningVm, startVm } from '../../demo/vm-runner.ts';
+import { LINUX_CMDLINE, type RunningVm, startVm } from '../../demo/vm-runner.ts';
 
 /** The guests the benchmark compares. */
 export type BenchGuestKind = 'qedisk' | 'v86-async-file' | 'v86-array-buffer';
@@ -40,7 +40,6 @@ declare global {
 
 /** The demo's machine (`demo/vm-runner.ts`). */
 const MIB = 1024 * 1024;
-const CMDLINE = 'console=tty0 console=ttyS0 tsc=reliable mitigations=off random.trust_cpu=on init_on_free=1';
 const params = new URLSearchParams(location.search);
 const kind = params.get('kind') ?? 'qedisk';
 const diskBytes = Number(params.get('size') ?? '64') * MIB;
@@ -102,7 +101,7 @@ async function ownDisk(): Promise<void> {
     vga_bios: { buffer: vgaBios ?? blank },
     bzimage: { buffer: kernel ?? blank },
     initrd: { buffer: initrd ?? blank },
-    cmdline: CMDLINE,
+    cmdline: LINUX_CMDLINE,
     hda: hda as { buffer: ArrayBuffer },
     screen_container: screen,
     disable_mouse: true,

@@ -1,6 +1,6 @@
 /**
- * The initramfs of the demo guest as a file tree: busybox, the kernel modules in load order
- * (`lib/modules/order`) and `scripts/guest-init.sh` as `/init`.
+ * The initramfs of the demo guest as a file tree: busybox, the kernel modules (their signatures
+ * stripped) in load order (`lib/modules/order`) and `scripts/guest-init.sh` as `/init`.
  */
 import { Readable } from 'node:stream';
 import { KERNEL_MODULES } from './config.ts';
@@ -8,6 +8,7 @@ import type { DebEntry } from './deb-reader.ts';
 import { type Compression, decompressStream } from './decompress.ts';
 import { GuestAssetsFormatError } from './errors.ts';
 import { FileTree } from './file-tree.ts';
+import { stripModuleSignature } from './module-signature.ts';
 
 /** The paths in the kernel package a module may have (plain, or compressed as newer kernels ship them). */
 export function modulePaths(kernelRelease: string, module: string): { path: string; compression: Compression }[] {
@@ -67,7 +68,8 @@ export async function initramfsTree(inputs: InitramfsInputs): Promise<FileTree> 
     const entry = candidate && inputs.kernelFiles.get(candidate.path);
     if (!candidate || !entry) throw new GuestAssetsFormatError(`kernel module ${module} is not in linux-image-${inputs.kernelRelease}`);
     const name = module.slice(module.lastIndexOf('/') + 1);
-    tree.addFile(`lib/modules/${name}.ko`, await decompressBytes(entry.data, candidate.compression), { mode: 0o644 });
+    // Unsigned: the guest kernel would verify each signature at every boot (see module-signature.ts).
+    tree.addFile(`lib/modules/${name}.ko`, stripModuleSignature(await decompressBytes(entry.data, candidate.compression), name), { mode: 0o644 });
     order.push(name);
   }
   tree.addFile('lib/modules/order', new TextEncoder().encode(order.map((name) => `${name}\n`).join('')), { mode: 0o644 });

@@ -6,8 +6,7 @@
  * installed: cpio lists the initramfs, e2fsck checks the base and debugfs reads its files.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -17,6 +16,7 @@ import { buildBaseFile, buildGuestFiles, sha256Hex } from '../../scripts/guest-a
 import { DownloadCache } from '../../scripts/guest-assets/cache.ts';
 import { CACHE_ENV, DEFAULT_DEBIAN_MIRROR, KERNEL_MODULES, MIRROR_ENV } from '../../scripts/guest-assets/config.ts';
 import { REPO_ROOT } from '../../scripts/guest-assets/ensure.ts';
+import { isSignedModule } from '../../scripts/guest-assets/module-signature.ts';
 import { hasCommand } from './support/fake-deb.ts';
 
 const options: ArchiveOptions = {
@@ -59,6 +59,15 @@ describe('the guest built from Debian packages', () => {
     const names = listing.stdout.toString().trim().split('\n');
     expect(names).toEqual(expect.arrayContaining(['bin/busybox', 'init', 'lib/modules/order']));
     expect(names.filter((name) => name.endsWith('.ko'))).toHaveLength(KERNEL_MODULES.length);
+    // Debian signs its modules; the initramfs carries them unsigned, ELF files still.
+    const tree = join(scratch, 'initramfs');
+    mkdirSync(tree, { recursive: true });
+    expect(spawnSync('cpio', ['-idm', '--quiet'], { cwd: tree, input: gunzipSync(first.get('initramfs.cpio.gz') ?? new Uint8Array(0)) }).status).toBe(0);
+    for (const name of names.filter((entry) => entry.endsWith('.ko'))) {
+      const module = readFileSync(join(tree, name));
+      expect(module.subarray(0, 4).toString('latin1'), name).toBe('\x7fELF');
+      expect(isSignedModule(module), name).toBe(false);
+    }
   });
 
   it('gives a byte-identical base image in two builds, which e2fsck finds clean and debugfs reads', async ({ skip }) => {
