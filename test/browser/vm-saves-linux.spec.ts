@@ -14,15 +14,6 @@ const DISK = 'lab';
 /** Bytes of the marker file written before the size check (the disk holds it, the state must not). */
 const MARKER_FILE_BYTES = 4 * 1024 * 1024;
 
-/**
- * Known defect (issue 15, open): in Chromium the guest stops answering after the refused resume of
- * a save whose snapshot was deleted (the shell echoes the next command and never runs it); Firefox
- * passes every step. Until it is found, the steps from there on run in Firefox only.
- */
-function chromiumKnownIssue(): void {
-  test.fixme(test.info().project.name === 'chromium', 'issue 15: the Chromium guest stops answering after a refused resume (Firefox runs these steps)');
-}
-
 // One story per browser: a VM saved in profile A is resumed there, exported, imported in profile
 // B, published on a static server and opened by URL in profile C, online and offline.
 test.describe.configure({ mode: 'serial' });
@@ -90,7 +81,6 @@ test.describe('VM saves: memory and disk as one save point, shareable', () => {
   });
 
   test('refuses to resume a save whose disk snapshot is gone, and keeps the VM running', async () => {
-    chromiumKnownIssue();
     test.setTimeout(8 * STEP_TIMEOUT_MS);
     await saveInPanel(page, 'victim');
     const victim = await saveFacts(page, 'victim');
@@ -106,7 +96,6 @@ test.describe('VM saves: memory and disk as one save point, shareable', () => {
   });
 
   test('keeps no disk bytes in a state: 4 MiB written to the disk stay out of it', async () => {
-    chromiumKnownIssue();
     test.setTimeout(8 * STEP_TIMEOUT_MS);
     const first = await saveFacts(page, 'first');
     // A line the disk then holds about 110 000 times; the state may hold the command line itself, not the file.
@@ -131,7 +120,6 @@ test.describe('VM saves: memory and disk as one save point, shareable', () => {
   });
 
   test('exports the save as one file that holds the disk as it was at the save point', async () => {
-    chromiumKnownIssue();
     test.setTimeout(4 * STEP_TIMEOUT_MS);
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#vm-save-list li[data-save="first"] button[data-action="export"]')]);
     exportPath = join(work, 'first.qvm');
@@ -151,7 +139,6 @@ test.describe('VM saves: memory and disk as one save point, shareable', () => {
   });
 
   test('imports the file in another browser profile and resumes it at the save point', async ({ launchPersistent }) => {
-    chromiumKnownIssue();
     test.setTimeout(10 * STEP_TIMEOUT_MS);
     const context = await launchPersistent(join(work, 'profile-b'));
     contexts.push(context);
@@ -166,7 +153,6 @@ test.describe('VM saves: memory and disk as one save point, shareable', () => {
   });
 
   test('opens the VM published on a static server by its URL, then again with the network off', async ({ browser, setOffline }) => {
-    chromiumKnownIssue();
     test.setTimeout(12 * STEP_TIMEOUT_MS);
     server = await startStaticServer({ '/vms/first.qvm': readFileSync(exportPath) });
     const context = await browser.newContext();
