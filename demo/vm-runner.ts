@@ -78,6 +78,8 @@ export async function startVm(guest: GuestKind, disk: Disk, screen: HTMLElement,
   const lines = new SerialLines();
   const stopping = new AbortController();
   let current: V86 | null = null;
+  /** Resolves once each emulator has loaded (v86's `stop` and `destroy` need it loaded). */
+  const loaded = new WeakMap<V86, Promise<void>>();
   const control = new GuestControl((text) => current?.serial_send_bytes(1, new TextEncoder().encode(text)));
   const launch = (extra: Partial<V86Options>): V86 => {
     const emulator = new V86({
@@ -95,6 +97,7 @@ export async function startVm(guest: GuestKind, disk: Disk, screen: HTMLElement,
       ...extra,
     });
     current = emulator;
+    loaded.set(emulator, new Promise<void>((resolve) => emulator.add_listener('emulator-loaded', () => resolve())));
     emulator.add_listener('serial1-output-byte', (byte) => control.receive(byte));
     emulator.add_listener('serial0-output-byte', (byte) => {
       lines.receive(byte);
@@ -133,8 +136,7 @@ export async function startVm(guest: GuestKind, disk: Disk, screen: HTMLElement,
     stop: async () => {
       if (stopping.signal.aborted) return;
       stopping.abort();
-      await emulator.stop();
-      await emulator.destroy();
+      await stopEmulator(emulator, loaded.get(emulator));
       adapter.detach();
       await adapter.flush();
     },
@@ -146,4 +148,26 @@ async function installBootSector(disk: Disk): Promise<void> {
   const program = new Uint8Array(await guestFile('boot-sector-test.bin'));
   const current = await disk.read(0, program.byteLength);
   if (!current.every((byte, index) => byte === program[index])) await disk.write(0, program.slice());
+}
+
+/** Longest wait for an emulator still loading (its BIOS, wasm and boot files) before it is stopped, in milliseconds. */
+const LOAD_WAIT_MS = 60_000;
+
+/**
+ * Stops and destroys `emulator`. One stopped while it still loads (Stop pressed right after
+ * Start) is waited for: v86's `destroy` fails before the emulator has loaded. One that does not
+ * load within `LOAD_WAIT_MS` is destroyed whenever it does.
+ */
+async function stopEmulator(emulator: V86, loaded: Promise<void> | undefined): Promise<void> {
+  if (loaded) {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const inTime = await Promise.race([loaded.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), LOAD_WAIT_MS)))]);
+    clearTimeout(timer);
+    if (!inTime) {
+      void loaded.then(() => emulator.destroy());
+      return;
+    }
+  }
+  await emulator.stop();
+  await emulator.destroy();
 }

@@ -1,6 +1,6 @@
 /**
- * What the browser benchmarks share: the checkout's root, the Chromium flags of the browser
- * tests, and a Vite dev server on a free port of 127.0.0.1 with no file watching and no hot reload
+ * What the browser benchmarks share: the checkout's root, the Chromium and Firefox the browser
+ * tests drive, and a Vite dev server on a free port of 127.0.0.1 with no file watching and no hot reload
  * (`QEDISK_TEST_SERVER=1`, as for the tests).
  */
 import { createServer as createNetServer } from 'node:net';
@@ -11,8 +11,13 @@ import { type ViteDevServer, createServer } from 'vite';
 /** The checkout's root directory. */
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-
 export { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../test/support/chromium.ts';
+
+/**
+ * The Firefox the benchmarks drive, as the browser tests do: Debian's firefox-esr (or
+ * `QEDISK_FIREFOX`) behind the tests' WebDriver BiDi shim; launch it with `channel: 'moz-firefox'`.
+ */
+export const FIREFOX_SHIM = join(repoRoot, 'test', 'browser', 'driver', 'firefox-bidi-shim.sh');
 
 /** A TCP port nothing listens on right now. */
 function freePort(): Promise<number> {

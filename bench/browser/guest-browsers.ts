@@ -13,14 +13,12 @@
  * `node --import tsx bench/browser/guest-browsers.ts [--rounds=N] [--json]`; `browserLines()` is
  * what `npm run bench:guest` can wire in.
  */
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { type Browser, chromium, firefox } from '@playwright/test';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, startBenchServer } from './bench-server.ts';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, FIREFOX_SHIM, startBenchServer } from './bench-server.ts';
 import type { GuestBenchLine } from './guest-bench.ts';
 import { formatGuestTable } from './guest-table.ts';
 
-/** The Firefox the tests drive: Debian's firefox-esr behind the BiDi shim. */
-const FIREFOX_SHIM = fileURLToPath(new URL('../../test/browser/driver/firefox-bidi-shim.sh', import.meta.url));
 /** Issue 17: Chromium within 1.3x of Firefox (ratio Firefox / Chromium). */
 const BROWSER_GOAL = 1 / 1.3;
 const BOOT_TIMEOUT_MS = 400_000;

@@ -1,6 +1,7 @@
 /**
- * `npm run bench:stack [-- --json] [-- --quick] [-- --repeats=N] [-- --incognito]`: the browser, through the whole stack. Chromium
- * (Playwright's library API) loads `stack-page/` from a Vite dev server started here, and sends
+ * `npm run bench:stack [-- --json] [-- --quick] [-- --repeats=N] [-- --incognito] [-- --browsers=chromium,firefox]`:
+ * the browser, through the whole stack, in Chromium and then Firefox in the same run (a section
+ * each, then their ratios side by side). The browser (Playwright's library API) loads `stack-page/` from a Vite dev server started here, and sends
  * the same requests page → Comlink → worker → device to three devices side by side: qedisk on
  * OPFS (the product), a raw OPFS file behind the same worker API (the physical baseline) and QED
  * on a MemoryFile in the worker. Devices alternate within each line; figures are medians of
@@ -10,9 +11,9 @@ import { pathToFileURL } from 'node:url';
 import type { Page } from '@playwright/test';
 import { type BenchLine, median } from '../measure.ts';
 import { type DeviceFigures, type StackLineSpec, figureOf, lineAgainstComlink, lineAgainstMemory, lineAgainstRaw, stackLineSpecs } from './stack-lines.ts';
-import { type StackHost, startStackHost } from './stack-host.ts';
+import { type StackBrowser, type StackHost, startStackHost } from './stack-host.ts';
 import { BENCH_DEVICES, type BenchDevice, type WorkerMemoryFigures } from './stack-protocol.ts';
-import { printStackReport } from './stack-table.ts';
+import { printBrowserComparison, printStackReport } from './stack-table.ts';
 
 const MIB = 1024 * 1024;
 const TIB = 1024 * 1024 * MIB;
@@ -31,8 +32,10 @@ export interface StackOptions {
   scale?: number;
   /** Measure the worker's memory over a 1 TiB sparse disk; default true. */
   memory?: boolean;
-  /** Run Chromium in an incognito context (OPFS in memory, behind IPC) instead of on a fresh on-disk profile; default false. */
+  /** Run in a private context (Chromium: OPFS in memory, behind IPC) instead of on a fresh on-disk profile; default false. */
   incognito?: boolean;
+  /** The browser; default Chromium. */
+  browser?: StackBrowser;
   /** Progress messages. */
   log?: (message: string) => void;
 }
@@ -43,7 +46,9 @@ export interface StackReport {
   diskSize: number;
   /** Runs per device and line. */
   repeats: number;
-  /** Chromium's version. */
+  /** The browser measured. */
+  browserName: StackBrowser;
+  /** Its version. */
   browser: string;
   /** qedisk on OPFS against raw OPFS, with goals. */
   lines: BenchLine[];
@@ -133,12 +138,12 @@ async function measure(host: StackHost, options: StackOptions): Promise<StackRep
   const lines = specs.map((spec) => lineAgainstRaw(spec, figures[spec.name]!));
   const memoryLines = specs.map((spec) => lineAgainstMemory(spec, figures[spec.name]!));
   const laneLines = specs.map((spec) => lineAgainstComlink(spec, figures[spec.name]!));
-  return { diskSize, repeats, browser: host.version, lines, memoryLines, laneLines, figures, runs, workerMemory };
+  return { diskSize, repeats, browserName: host.browser, browser: host.version, lines, memoryLines, laneLines, figures, runs, workerMemory };
 }
 
 /** Starts the server and browser, measures, and stops them. */
 export async function stackReport(options: StackOptions = {}): Promise<StackReport> {
-  const host = await startStackHost({ incognito: options.incognito ?? false });
+  const host = await startStackHost({ incognito: options.incognito ?? false, browser: options.browser ?? 'chromium' });
   try {
     return await measure(host, options);
   } finally {
@@ -152,7 +157,20 @@ export async function stackLines(options: StackOptions = {}): Promise<BenchLine[
   return [...report.lines, ...report.laneLines];
 }
 
-/** `npm run bench:stack`: prints the table (or JSON with `--json`); `--quick` for a short run, `--repeats=N` (default 3) on a noisy machine. */
+/** The browsers `--browsers=` names (default both). */
+function browsersOf(args: Set<string>): StackBrowser[] {
+  const listed = [...args].find((a) => a.startsWith('--browsers='))?.slice('--browsers='.length);
+  if (listed === undefined) return ['chromium', 'firefox'];
+  const names = listed.split(',');
+  for (const name of names) if (name !== 'chromium' && name !== 'firefox') throw new Error(`--browsers: unknown browser ${JSON.stringify(name)} (chromium, firefox)`);
+  return names as StackBrowser[];
+}
+
+/**
+ * `npm run bench:stack`: measures each browser in turn and prints its table, then the ratios side
+ * by side (or JSON, an array of reports, with `--json`); `--quick` for a short run, `--repeats=N`
+ * (default 3) on a noisy machine.
+ */
 async function main(args: Set<string>): Promise<void> {
   const json = args.has('--json');
   const quick = args.has('--quick');
@@ -161,9 +179,15 @@ async function main(args: Set<string>): Promise<void> {
   };
   const repeats = Number([...args].find((a) => a.startsWith('--repeats='))?.slice('--repeats='.length) ?? 3);
   if (!Number.isSafeInteger(repeats) || repeats < 1) throw new Error('--repeats=N needs a positive whole number');
-  const report = await stackReport({ diskSize: quick ? 64 * MIB : 256 * MIB, repeats, scale: quick ? 0.25 : 1, incognito: args.has('--incognito'), log });
-  if (json) console.log(JSON.stringify(report, null, 2));
-  else printStackReport(report);
+  const reports: StackReport[] = [];
+  for (const browser of browsersOf(args)) {
+    log(`${browser}:`);
+    const report = await stackReport({ diskSize: quick ? 64 * MIB : 256 * MIB, repeats, scale: quick ? 0.25 : 1, incognito: args.has('--incognito'), browser, log });
+    reports.push(report);
+    if (!json) printStackReport(report);
+  }
+  if (json) console.log(JSON.stringify(reports, null, 2));
+  else if (reports.length > 1) printBrowserComparison(reports);
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

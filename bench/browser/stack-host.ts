@@ -1,8 +1,8 @@
 /**
  * The stack benchmark's web server and browser: Vite serving the checkout on a free port of
  * 127.0.0.1 (no file watching, no hot reload, as for the browser tests), cross-origin isolated
- * (COOP and COEP headers) so the page can measure the worker's memory, and Chromium launched with
- * Playwright's library API.
+ * (COOP and COEP headers) so the page can measure the worker's memory, and Chromium or Firefox
+ * (Debian's firefox-esr behind the tests' BiDi shim) launched with Playwright's library API.
  *
  * The browser runs on a fresh on-disk profile (a persistent context in a temporary folder), as a
  * user's browser does: in an incognito context (Playwright's `browser.newContext()`) Chromium
@@ -12,8 +12,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BrowserContext, chromium } from '@playwright/test';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, startBenchServer } from './bench-server.ts';
+import { type BrowserContext, type LaunchOptions, chromium, firefox } from '@playwright/test';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, FIREFOX_SHIM, startBenchServer } from './bench-server.ts';
 
 /** The tests' Chromium flags, plus prompt (rather than up to 20 s late) memory measurements. */
 const STACK_CHROMIUM_ARGS = [...CHROMIUM_ARGS, '--enable-blink-features=ForceEagerMeasureMemory'];
@@ -21,25 +21,34 @@ const STACK_CHROMIUM_ARGS = [...CHROMIUM_ARGS, '--enable-blink-features=ForceEag
 /** Headers that make every page of the server cross-origin isolated. */
 const ISOLATION_HEADERS = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
 
+/** The browsers the stack benchmark runs in. */
+export type StackBrowser = 'chromium' | 'firefox';
+
 /** A running server and browser. */
 export interface StackHost {
   /** `http://127.0.0.1:PORT`. */
   baseUrl: string;
   /** The browser's only context, on a fresh on-disk profile (OPFS starts empty). */
   context: BrowserContext;
-  /** Chromium's version. */
+  /** Which browser. */
+  browser: StackBrowser;
+  /** The browser's version. */
   version: string;
   /** Closes the browser and stops the server. */
   close(): Promise<void>;
 }
 
 /**
- * Starts Vite (with `QEDISK_TEST_SERVER=1`) and Chromium (`QEDISK_CHROMIUM` or /usr/bin/chromium)
- * on a new profile in `QEDISK_BENCH_DIR` or the system's temporary folder (`incognito`: in memory).
+ * Starts Vite (with `QEDISK_TEST_SERVER=1`) and `browser` (default Chromium: `QEDISK_CHROMIUM` or
+ * /usr/bin/chromium; Firefox: `QEDISK_FIREFOX` or /usr/bin/firefox-esr) on a new profile in
+ * `QEDISK_BENCH_DIR` or the system's temporary folder (`incognito`: a private context).
  */
-export async function startStackHost(options: { incognito?: boolean } = {}): Promise<StackHost> {
+export async function startStackHost(options: { incognito?: boolean; browser?: StackBrowser } = {}): Promise<StackHost> {
   const { baseUrl, server } = await startBenchServer(ISOLATION_HEADERS);
-  const launch = { executablePath: CHROMIUM_PATH, args: STACK_CHROMIUM_ARGS, headless: true };
+  const browserName = options.browser ?? 'chromium';
+  const engine = browserName === 'firefox' ? firefox : chromium;
+  const launch: LaunchOptions =
+    browserName === 'firefox' ? { executablePath: FIREFOX_SHIM, channel: 'moz-firefox', headless: true } : { executablePath: CHROMIUM_PATH, args: STACK_CHROMIUM_ARGS, headless: true };
   const profile = options.incognito ? null : mkdtempSync(join(process.env['QEDISK_BENCH_DIR'] ?? tmpdir(), 'qedisk-stack-profile-'));
   const removeProfile = (): void => {
     if (profile !== null) rmSync(profile, { recursive: true, force: true });
@@ -48,10 +57,10 @@ export async function startStackHost(options: { incognito?: boolean } = {}): Pro
   let version: string;
   try {
     if (profile !== null) {
-      context = await chromium.launchPersistentContext(profile, launch);
+      context = await engine.launchPersistentContext(profile, launch);
       version = context.browser()?.version() ?? 'unknown';
     } else {
-      const browser = await chromium.launch(launch);
+      const browser = await engine.launch(launch);
       context = await browser.newContext();
       version = browser.version();
     }
@@ -63,6 +72,7 @@ export async function startStackHost(options: { incognito?: boolean } = {}): Pro
   return {
     baseUrl,
     context,
+    browser: browserName,
     version,
     close: async () => {
       try {

@@ -2,6 +2,7 @@
 import type { StackReport } from './stack-bench.ts';
 
 const MIB = 1024 * 1024;
+const BROWSER_TITLES = { chromium: 'Chromium', firefox: 'Firefox' } as const;
 
 /** Formats `rows` under `header` in aligned columns. */
 function table(header: string[], rows: string[][]): string[] {
@@ -18,7 +19,7 @@ function mib(bytes: number | null): string {
 /** Prints `report` on stdout. */
 export function printStackReport(report: StackReport): void {
   const out: string[] = [];
-  out.push(`browser, page -> Comlink -> worker -> device (Chromium ${report.browser}), ${report.diskSize / MIB} MiB disks, median of ${report.repeats}`);
+  out.push(`browser, page -> Comlink -> worker -> device (${BROWSER_TITLES[report.browserName]} ${report.browser}), ${report.diskSize / MIB} MiB disks, median of ${report.repeats}`);
   out.push('ratio = qedisk on OPFS / raw OPFS file behind the same worker API (higher is better)');
   const rows = report.lines.map((line, i) => {
     const memory = report.memoryLines[i];
@@ -43,4 +44,20 @@ export function printStackReport(report: StackReport): void {
     out.push(`  worker: ${mib(memory.workerBytesIdle)} idle, ${mib(memory.workerBytesAfterReads)} after the reads (goal < 64 MiB: ${met})`);
   }
   console.log(out.join('\n'));
+}
+
+/** Prints each line's ratio (qedisk on OPFS / raw OPFS) in every browser of `reports`, side by side. */
+export function printBrowserComparison(reports: readonly StackReport[]): void {
+  const [first] = reports;
+  if (!first) return;
+  const header = ['line', ...reports.map((report) => `${BROWSER_TITLES[report.browserName]} ratio`), 'goal'];
+  const rows = first.lines.map((line) => [
+    line.name,
+    ...reports.map((report) => {
+      const same = report.lines.find((other) => other.name === line.name);
+      return same ? `${same.ratio.toFixed(2)} (${same.ratio >= same.goal ? 'met' : 'short'})` : '-';
+    }),
+    `>= ${line.goal}`,
+  ]);
+  console.log(['', 'qedisk on OPFS / raw OPFS, by browser (higher is better)', ...table(header, rows)].join('\n'));
 }

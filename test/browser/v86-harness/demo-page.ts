@@ -37,10 +37,11 @@ const STATUS_BEFORE_START = 'Loading…';
  * Waits until the page's script has started and no page operation runs (the Create button is
  * enabled again), and fails on an error status. The button alone does not tell: Firefox gives
  * form controls back the disabled state they had before a reload until the script sets it.
+ * `timeoutMs` bounds the operation (default: a page step's 60 s).
  */
-export async function waitUntilIdle(page: Page): Promise<void> {
+export async function waitUntilIdle(page: Page, timeoutMs = PAGE_STEP_TIMEOUT_MS): Promise<void> {
   await expect(page.locator('#status')).not.toHaveText(STATUS_BEFORE_START, { timeout: PAGE_STEP_TIMEOUT_MS });
-  await expect(page.locator('#create-button')).toBeEnabled({ timeout: PAGE_STEP_TIMEOUT_MS });
+  await expect(page.locator('#create-button')).toBeEnabled({ timeout: timeoutMs });
   await expect(page.locator('#status')).not.toHaveClass(/error/);
 }
 
