@@ -39,8 +39,6 @@ export interface GuestBenchState {
   baseStatus(): Promise<RemoteBaseStatus | null>;
   /** The wasm modules compiled so far (v86 and its JIT's modules): count, bytes, summed call-to-ready latency in ms. */
   wasmCompiles: { modules: number; bytes: number; latencyMs: number };
-  /** v86's counters so far: main-loop turns (`ticks`) and guest instructions executed, or null before the VM runs. */
-  emulatorCounters(): { ticks: number; instructions: number } | null;
 }
 
 declare global {
@@ -76,12 +74,6 @@ const state: GuestBenchState = {
   watch: (name, pattern) => void watches.push({ name, pattern: new RegExp(pattern) }),
   baseStatus: async () => (opfsDisk ? opfsDisk.baseStatus() : null),
   wasmCompiles: { modules: 0, bytes: 0, latencyMs: 0 },
-  emulatorCounters: () => {
-    if (!vm) return null;
-    // `v86.tick_counter` is internal to v86 (not in its typings): the number of main-loop turns.
-    const internals = vm.emulator as unknown as { v86?: { tick_counter?: number } };
-    return { ticks: internals.v86?.tick_counter ?? 0, instructions: vm.emulator.get_instruction_counter() };
-  },
 };
 window.guestBench = state;
 
