@@ -6,6 +6,7 @@
 import { createServer as createNetServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { LaunchOptions } from '@playwright/test';
 import { type ViteDevServer, createServer } from 'vite';
 
 /** The checkout's root directory. */
@@ -14,10 +15,14 @@ export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..'
 export { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../test/support/chromium.ts';
 
 /**
- * The Firefox the benchmarks drive, as the browser tests do: Debian's firefox-esr (or
- * `QEDISK_FIREFOX`) behind the tests' WebDriver BiDi shim; launch it with `channel: 'moz-firefox'`.
+ * Playwright launch options of the Firefox the benchmarks drive, as the browser tests do: Debian's
+ * firefox-esr (or `QEDISK_FIREFOX`) behind the tests' WebDriver BiDi shim, headless.
  */
-export const FIREFOX_SHIM = join(repoRoot, 'test', 'browser', 'driver', 'firefox-bidi-shim.sh');
+export const FIREFOX_LAUNCH: LaunchOptions = {
+  executablePath: join(repoRoot, 'test', 'browser', 'driver', 'firefox-bidi-shim.sh'),
+  channel: 'moz-firefox',
+  headless: true,
+};
 
 /** A TCP port nothing listens on right now. */
 function freePort(): Promise<number> {

@@ -15,7 +15,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { type Browser, chromium, firefox } from '@playwright/test';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, FIREFOX_SHIM, startBenchServer } from './bench-server.ts';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, FIREFOX_LAUNCH, startBenchServer } from './bench-server.ts';
 import type { GuestBenchLine } from './guest-bench.ts';
 import { formatGuestTable } from './guest-table.ts';
 
@@ -35,7 +35,7 @@ interface Setup {
 const setups = (): Setup[] => {
   const list: Setup[] = [
     { name: 'chromium headless', launch: () => chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS], headless: true }), query: '' },
-    { name: 'firefox headless', launch: () => firefox.launch({ executablePath: FIREFOX_SHIM, channel: 'moz-firefox', headless: true }), query: '' },
+    { name: 'firefox headless', launch: () => firefox.launch(FIREFOX_LAUNCH), query: '' },
     { name: 'chromium headless, postTask loop', launch: () => chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS], headless: true }), query: '&use-scheduling-api=1' },
   ];
   if (process.env['DISPLAY']) list.push({ name: 'chromium headed (Xvfb)', launch: () => chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS], headless: false }), query: '' });

@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, type LaunchOptions, chromium, firefox } from '@playwright/test';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, FIREFOX_SHIM, startBenchServer } from './bench-server.ts';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, FIREFOX_LAUNCH, startBenchServer } from './bench-server.ts';
 
 /** The tests' Chromium flags, plus prompt (rather than up to 20 s late) memory measurements. */
 const STACK_CHROMIUM_ARGS = [...CHROMIUM_ARGS, '--enable-blink-features=ForceEagerMeasureMemory'];
@@ -48,7 +48,7 @@ export async function startStackHost(options: { incognito?: boolean; browser?: S
   const browserName = options.browser ?? 'chromium';
   const engine = browserName === 'firefox' ? firefox : chromium;
   const launch: LaunchOptions =
-    browserName === 'firefox' ? { executablePath: FIREFOX_SHIM, channel: 'moz-firefox', headless: true } : { executablePath: CHROMIUM_PATH, args: STACK_CHROMIUM_ARGS, headless: true };
+    browserName === 'firefox' ? FIREFOX_LAUNCH : { executablePath: CHROMIUM_PATH, args: STACK_CHROMIUM_ARGS, headless: true };
   const profile = options.incognito ? null : mkdtempSync(join(process.env['QEDISK_BENCH_DIR'] ?? tmpdir(), 'qedisk-stack-profile-'));
   const removeProfile = (): void => {
     if (profile !== null) rmSync(profile, { recursive: true, force: true });
