@@ -13,6 +13,7 @@
  */
 import { QedArgumentError } from '../../qed/errors.ts';
 import { type AdapterSavePoint, type VmDiskIdentity, VmSaveFormatError, VmSaveMismatchError, decodeAdapterState, newVmToken, sameSnapshotContents, validateVmSaveName } from '../../protocol/vm-saves.ts';
+import { prepareTscForRestore } from '../../v86/tsc-offset.ts';
 import type { V86Disk } from '../../v86/v86-disk.ts';
 import { getRecord, putRecord, snapshotRecords } from '../catalogue.ts';
 import { deleteSnapshot } from '../snapshot-manager.ts';
@@ -110,6 +111,7 @@ export async function restoreVm(emulator: VmEmulator, disk: V86Disk, name: strin
     await disk.reloadSectorZero();
     disk.setSavePoint({ diskName, snapshotId, token });
   }
+  prepareTscForRestore(emulator); // v86 would restore the guest's TSC shifted (see tsc-offset.ts)
   await emulator.restore_state(state);
   if (options.run ?? true) await emulator.run();
   return infoOf(manifest, opened.fileBytes);
