@@ -1,12 +1,7 @@
-import { fileURLToPath } from 'node:url';
 import { defineConfig } from '@playwright/test';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './test/support/chromium.ts';
+import { FIREFOX_SHIM_PATH } from './test/support/firefox.ts';
 
-/**
- * Debian's Firefox ESR, started through a small BiDi proxy (test/browser/driver/firefox-bidi-shim.ts)
- * that reads QEDISK_FIREFOX (default /usr/bin/firefox-esr) for the binary.
- */
-const firefoxShim = fileURLToPath(new URL('./test/browser/driver/firefox-bidi-shim.sh', import.meta.url));
 /** Fixed port: OPFS data belongs to the exact origin, port included. Both browsers share the server (their profiles differ). */
 const port = Number(process.env['QEDISK_TEST_PORT'] ?? 4173);
 /** Workers for the whole run (files are spread over them; the tests of one file stay in order in one worker). */
@@ -46,7 +41,7 @@ export default defineConfig({
         browserName: 'firefox',
         channel: 'moz-firefox',
         launchOptions: {
-          executablePath: firefoxShim,
+          executablePath: FIREFOX_SHIM_PATH,
           firefoxUserPrefs: {
             // One content process per site, so a test can end "the" process of its pages (driver/content-process.ts).
             'dom.ipc.processCount.webIsolated': 1,

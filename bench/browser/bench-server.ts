@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LaunchOptions } from '@playwright/test';
 import { type ViteDevServer, createServer } from 'vite';
+import { FIREFOX_SHIM_PATH } from '../../test/support/firefox.ts';
 
 /** The checkout's root directory. */
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -19,7 +20,7 @@ export { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../test/support/chromium.ts';
  * firefox-esr (or `QEDISK_FIREFOX`) behind the tests' WebDriver BiDi shim, headless.
  */
 export const FIREFOX_LAUNCH: LaunchOptions = {
-  executablePath: join(repoRoot, 'test', 'browser', 'driver', 'firefox-bidi-shim.sh'),
+  executablePath: FIREFOX_SHIM_PATH,
   channel: 'moz-firefox',
   headless: true,
 };

@@ -12,7 +12,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BrowserContext, type LaunchOptions, chromium, firefox } from '@playwright/test';
+import { type BrowserContext, type BrowserType, type LaunchOptions, chromium, firefox } from '@playwright/test';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, FIREFOX_LAUNCH, startBenchServer } from './bench-server.ts';
 
 /** The tests' Chromium flags, plus prompt (rather than up to 20 s late) memory measurements. */
@@ -46,9 +46,8 @@ export interface StackHost {
 export async function startStackHost(options: { incognito?: boolean; browser?: StackBrowser } = {}): Promise<StackHost> {
   const { baseUrl, server } = await startBenchServer(ISOLATION_HEADERS);
   const browserName = options.browser ?? 'chromium';
-  const engine = browserName === 'firefox' ? firefox : chromium;
-  const launch: LaunchOptions =
-    browserName === 'firefox' ? FIREFOX_LAUNCH : { executablePath: CHROMIUM_PATH, args: STACK_CHROMIUM_ARGS, headless: true };
+  const { engine, launch }: { engine: BrowserType; launch: LaunchOptions } =
+    browserName === 'firefox' ? { engine: firefox, launch: FIREFOX_LAUNCH } : { engine: chromium, launch: { executablePath: CHROMIUM_PATH, args: STACK_CHROMIUM_ARGS, headless: true } };
   const profile = options.incognito ? null : mkdtempSync(join(process.env['QEDISK_BENCH_DIR'] ?? tmpdir(), 'qedisk-stack-profile-'));
   const removeProfile = (): void => {
     if (profile !== null) rmSync(profile, { recursive: true, force: true });

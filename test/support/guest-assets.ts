@@ -1,5 +1,6 @@
 /** The demo's guest files (kernel, BIOS, boot-sector test, base) for the tests that run them. */
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,4 +17,10 @@ export function ensureGuestAssets(): void {
     stdio: 'inherit',
     timeout: 300_000,
   });
+}
+
+/** The bytes of guest file `name` (in demo/assets/guest; build them first with `ensureGuestAssets`). */
+export function readGuestFile(name: string): ArrayBuffer {
+  const bytes = readFileSync(join(repoRoot, 'demo', 'assets', 'guest', name));
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 }

@@ -1,17 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { V86 } from 'v86';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { prepareTscForRestore, readGuestTsc } from '../../src/v86/tsc-offset.ts';
-import { ensureGuestAssets } from '../support/guest-assets.ts';
+import { ensureGuestAssets, readGuestFile } from '../support/guest-assets.ts';
 
 const MIB = 1024 * 1024;
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const guest = (name: string): ArrayBuffer => {
-  const bytes = readFileSync(join(repoRoot, 'demo', 'assets', 'guest', name));
-  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-};
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 // v86 takes its clock from performance.now() (bound when its module loads). A page reload starts
@@ -35,8 +30,8 @@ async function loadedEmulator(initialState?: ArrayBuffer): Promise<V86> {
     wasm_path: join(repoRoot, 'node_modules', 'v86', 'build', 'v86.wasm'),
     memory_size: 16 * MIB,
     vga_memory_size: 2 * MIB,
-    bios: { buffer: guest('seabios.bin') },
-    vga_bios: { buffer: guest('vgabios.bin') },
+    bios: { buffer: readGuestFile('seabios.bin') },
+    vga_bios: { buffer: readGuestFile('vgabios.bin') },
     autostart: true,
   });
   await new Promise<void>((resolve) => emulator.add_listener('emulator-loaded', () => resolve()));

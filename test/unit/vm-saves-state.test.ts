@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { V86 } from 'v86';
@@ -10,14 +9,10 @@ import { QedImage } from '../../src/engine/qed-image.ts';
 import { type VmDiskIdentity, VmSaveFormatError, VmSaveMismatchError, decodeAdapterState, encodeAdapterState, newVmToken } from '../../src/protocol/vm-saves.ts';
 import { SavePointTracker } from '../../src/v86/save-point.ts';
 import { type V86Disk, toV86Disk } from '../../src/v86/v86-disk.ts';
-import { ensureGuestAssets } from '../support/guest-assets.ts';
+import { ensureGuestAssets, readGuestFile } from '../support/guest-assets.ts';
 
 const MIB = 1024 * 1024;
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const guest = (name: string): ArrayBuffer => {
-  const bytes = readFileSync(join(repoRoot, 'demo', 'assets', 'guest', name));
-  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-};
 
 /** An identity with a fresh token. */
 function identity(snapshotId = '1700000000000'): VmDiskIdentity {
@@ -104,14 +99,14 @@ describe('the v86 state of a VM save', () => {
     ensureGuestAssets();
     // A real v86 state: SeaBIOS booting the boot-sector test from a qedisk disk, paused.
     const disk = await adapter();
-    await disk.disk.write(0, new Uint8Array(guest('boot-sector-test.bin')));
+    await disk.disk.write(0, new Uint8Array(readGuestFile('boot-sector-test.bin')));
     await disk.reloadSectorZero();
     const emulator = new V86({
       wasm_path: join(repoRoot, 'node_modules', 'v86', 'build', 'v86.wasm'),
       memory_size: 32 * MIB,
       vga_memory_size: 2 * MIB,
-      bios: { buffer: guest('seabios.bin') },
-      vga_bios: { buffer: guest('vgabios.bin') },
+      bios: { buffer: readGuestFile('seabios.bin') },
+      vga_bios: { buffer: readGuestFile('vgabios.bin') },
       hda: disk as unknown as { buffer: ArrayBuffer },
       autostart: true,
     });
