@@ -122,17 +122,17 @@ function buildIndirect(volume: ExtVolume, allocator: Allocator, inode: Inode, ru
     const span = perBlock ** (level - 1);
     if (base > lastLogical) return 0;
     const pointers = new Uint8Array(volume.blockSize);
-    let any = false;
+    let mapsSomething = false;
     for (let i = 0; i < perBlock; i++) {
       const childBase = base + i * span;
       if (childBase > lastLogical) break;
       const child = level === 1 ? (physicalOf.get(childBase) ?? 0) : build(level - 1, childBase);
       if (child !== 0) {
         setU32(pointers, i * 4, child);
-        any = true;
+        mapsSomething = true;
       }
     }
-    if (!any) return 0;
+    if (!mapsSomething) return 0;
     const [run] = allocator.allocateBlocks(1, used[used.length - 1] ?? goal) as [BlockRun];
     volume.stageBlock(run.start, pointers, 'map');
     used.push(run.start);
