@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { convertLines } from './convert-bench.ts';
 import { guestLines } from './browser/guest-bench.ts';
 import { stackLines } from './browser/stack-bench.ts';
+import { backingWriteLines } from './backing-write-bench.ts';
 import { engineLines } from './engine-bench.ts';
 import { type ScaleFigures, scaleFigures } from './scale-bench.ts';
 import type { BenchLine } from './measure.ts';
@@ -82,6 +83,7 @@ try {
   if (only === undefined || only === 'engine') {
     log('measuring engine ...');
     lines.push(...engineLines(work, filledQed, emptyQed, imageSize, repeats));
+    lines.push(...backingWriteLines(work, imageSize, repeats));
   }
   if (only === undefined || only === 'compact') lines.push((log('measuring compaction against qemu-img convert ...'), (await import('./compact-bench.ts')).compactLine(work, quick ? 256 * MIB : 1024 * MIB, repeats, log)));
   if (only === undefined || only === 'fs') lines.push(...(log('measuring file systems (64 MiB file vs debugfs and mcopy) ...'), (await import('./fs-bench.ts')).fsLines(work, repeats)));

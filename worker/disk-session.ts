@@ -46,6 +46,8 @@ export class DiskSession implements OpenDevice {
   #idleTimer: ReturnType<typeof setTimeout> | null = null;
   /** When the last write finished (`performance.now()`, milliseconds). */
   #lastWriteAt = 0;
+  /** The group commit queued for the writes that wait on it, or null. */
+  #commit: Promise<void> | null = null;
   #closed = false;
 
   /** Takes ownership of `parts`. */
@@ -105,12 +107,35 @@ export class DiskSession implements OpenDevice {
     return this.runEngine((image) => image.read(offset, length));
   }
 
+  /**
+   * Writes; resolves once the write is in the file as a reopen reads it. Allocating writes over a
+   * backing image share group commits (`OpenOptions.groupCommitLimit`): the writes that arrive
+   * together (one lane batch) are all run, then one commit (a flush, then their table updates)
+   * serves them, and only then are they answered. So a write heard complete survives a killed
+   * worker, as without group commit.
+   */
   write(offset: number, data: Uint8Array): Promise<void> {
-    return this.runWrite((image) => image.write(offset, data));
+    return this.runWrite((image) => image.write(offset, data)).then(() => this.#committed());
   }
 
   writeZeroes(offset: number, length: number): Promise<void> {
-    return this.runWrite((image) => image.writeZeroes(offset, length));
+    return this.runWrite((image) => image.writeZeroes(offset, length)).then(() => this.#committed());
+  }
+
+  /**
+   * Resolves when no table update waits any more: at once when none does, else with the group
+   * commit queued behind the requests that arrived with this one (a microtask later, after the
+   * lane has handed over the rest of its batch).
+   */
+  #committed(): Promise<void> {
+    if (this.#closed || this.#parts.image.pendingAllocations === 0) return Promise.resolve();
+    this.#commit ??= Promise.resolve().then(() =>
+      this.runEngine((image) => {
+        this.#commit = null;
+        image.commitPending();
+      }),
+    );
+    return this.#commit;
   }
 
   flush(): Promise<void> {

@@ -29,6 +29,12 @@ type FileWrapper = (file: SyncFile, diskName: string) => SyncFile;
 const unwrapped: FileWrapper = (file) => file;
 
 /**
+ * Allocating writes over a backing image that may share one group commit. The session answers a
+ * write only after its commit (`DiskSession.write`), so a batch of writes costs one flush.
+ */
+const GROUP_COMMIT_LIMIT = 64;
+
+/**
  * Opens disk `name` under `lock` (which the session then owns; on failure the caller keeps it).
  * An empty file counts as missing (a creation that never finished); an interrupted reset or
  * snapshot is finished first. Rejects with `DiskNotFoundError` when the disk is missing and
@@ -57,10 +63,10 @@ export async function openDiskFile(name: string, options: WorkerOpenOptions, loc
     let image: QedImage;
     if (create) {
       const backing = create.base ? await backingOf(folder, name, create.base, chain) : undefined;
-      const createOptions = { size: create.size, clusterSize: create.clusterSize, tableSize: create.tableSize, resolveBacking: chain.resolve };
+      const createOptions = { size: create.size, clusterSize: create.clusterSize, tableSize: create.tableSize, resolveBacking: chain.resolve, groupCommitLimit: GROUP_COMMIT_LIMIT };
       image = await chain.open(() => QedImage.create(file, backing ? { ...createOptions, backing } : createOptions));
     } else {
-      image = await chain.open(() => QedImage.open(file, { readOnly, resolveBacking: chain.resolve }));
+      image = await chain.open(() => QedImage.open(file, { readOnly, resolveBacking: chain.resolve, groupCommitLimit: GROUP_COMMIT_LIMIT }));
     }
     const reopen = (): Promise<OpenTop> => openTop(folder, name, chain, readOnly, wrapFile);
     return { session: new DiskSession({ name, image, file, fileHandle, lock, chain, reopen }), created: create !== undefined };
@@ -77,7 +83,7 @@ async function openTop(folder: FileSystemDirectoryHandle, name: string, chain: B
   const fileHandle = await folder.getFileHandle(diskFileName(name));
   const file = wrapFile(await openWithRetry(fileHandle, name), name);
   try {
-    const image = await chain.open(() => QedImage.open(file, { readOnly, resolveBacking: chain.resolve }));
+    const image = await chain.open(() => QedImage.open(file, { readOnly, resolveBacking: chain.resolve, groupCommitLimit: GROUP_COMMIT_LIMIT }));
     return { image, file, fileHandle };
   } catch (error) {
     file.close();

@@ -12,6 +12,7 @@ import { Table } from '../qed/table.ts';
 import { type BlockReader, readClipped } from './block-reader.ts';
 import { DEFAULT_L2_PAGE_BYTES, L2Cache, MIN_L2_PAGE_BYTES } from './l2-cache.ts';
 import { L2Table } from './l2-table.ts';
+import { DEFAULT_GROUP_COMMIT_LIMIT, PendingTableWrites } from './pending-tables.ts';
 import { scanReferences } from './reference-scan.ts';
 import { type SyncFile, readFully, writeFully } from './sync-file.ts';
 import type { IoStats } from './types.ts';
@@ -29,7 +30,11 @@ export class ImageState {
   readonly cache: L2Cache;
   /** Bytes per cached L2 page: the configured page size, within one sector and one table. */
   readonly pageBytes: number;
-  readonly io: IoCounters = { reads: 0, bytesRead: 0, writes: 0, bytesWritten: 0, clustersAllocated: 0, tablesAllocated: 0, flushes: 0 };
+  readonly io: IoCounters = { reads: 0, bytesRead: 0, writes: 0, bytesWritten: 0, clustersAllocated: 0, tablesAllocated: 0, flushes: 0, groupCommits: 0 };
+  /** Table updates of allocating writes over a backing image that wait for a group commit. */
+  readonly pending = new PendingTableWrites();
+  /** Allocating writes whose table updates may wait for one group commit (1: commit each, as QEMU). */
+  readonly groupCommitLimit: number;
   /** The backing image, or null. */
   backing: BlockReader | null = null;
   /** Allocation pointer in bytes: where the next cluster goes. */
@@ -44,8 +49,9 @@ export class ImageState {
   /** L1 indices whose table lies (partly) past the end of the file; allocation is refused while any remain. */
   #danglingTables: number[] = [];
 
-  constructor(file: SyncFile, header: QedHeader, geometry: Geometry, l2CacheBytes: number | undefined, l2PageBytes: number = DEFAULT_L2_PAGE_BYTES) {
+  constructor(file: SyncFile, header: QedHeader, geometry: Geometry, l2CacheBytes: number | undefined, l2PageBytes: number = DEFAULT_L2_PAGE_BYTES, groupCommitLimit: number = DEFAULT_GROUP_COMMIT_LIMIT) {
     this.file = file;
+    this.groupCommitLimit = groupCommitLimit;
     this.header = header;
     this.geometry = geometry;
     this.cache = new L2Cache(l2CacheBytes);
@@ -105,6 +111,7 @@ export class ImageState {
    */
   prepareForWrites(): void {
     if (this.#referencesScanned) return;
+    this.commitPending();
     const scan = scanReferences(this);
     let neutralized = 0;
     for (const [l1Index, indices] of scan.danglingEntries) {
@@ -163,9 +170,16 @@ export class ImageState {
   /**
    * Points `count` entries of L1 slot `l1Index` from `index` on at `first`, `first + step`, ...
    * in QEMU's order: for a new table, the whole table is written and flushed before the L1
-   * sector; an existing table gets only its changed 512-byte sectors, with no flush.
+   * sector; an existing table gets only its changed 512-byte sectors, with no flush. With
+   * `deferred`, an existing table's sectors wait for the next group commit instead (see
+   * `pending-tables.ts`), which runs at once when `groupCommitLimit` allocations wait.
    */
-  setEntries(l1Index: number, table: L2Table | null, index: number, count: number, first: number, step: number): L2Table {
+  setEntries(l1Index: number, table: L2Table | null, index: number, count: number, first: number, step: number, deferred = false): L2Table {
+    if (table && deferred) {
+      table.updateDeferred(index, count, first, step);
+      if (++this.pending.allocations >= this.groupCommitLimit) this.commitPending();
+      return table;
+    }
     if (table) {
       table.update(index, count, first, step);
       return table;
@@ -210,6 +224,22 @@ export class ImageState {
   writeHeader(): void {
     const bytes = encodeHeader(this.header);
     writeFully(this.file, bytes.subarray(0, HEADER_STRUCT_SIZE_BYTES), 0);
+  }
+
+  /**
+   * The group commit: flushes (the waiting writes' data becomes durable), then writes each waiting
+   * page's changed sectors. When a sector write fails, what is not yet written stays waiting for
+   * the next commit and the error is thrown. Nothing to do when nothing waits.
+   */
+  commitPending(): void {
+    if (this.pending.isEmpty) return;
+    this.flushFile();
+    for (const waiting of [...this.pending.pages()]) {
+      writeFully(this.file, waiting.page.bytes.subarray(waiting.start, waiting.end), waiting.offset + waiting.start);
+      this.pending.written(waiting.offset);
+      this.cache.unpin(waiting.offset);
+    }
+    this.io.groupCommits++;
   }
 
   /** Flushes the file and counts it. */

@@ -29,13 +29,15 @@ export interface L2CacheStats {
 }
 
 /**
- * Write-through cache of L2 pages (each a `Table` of its entries): callers change a page and
- * write the changed sectors to the file; the page held here is the only copy in memory. At least one page is always
- * kept, whatever the budget.
+ * Cache of L2 pages (each a `Table` of its entries): callers change a page and write the changed
+ * sectors to the file, at once or, for a group commit, later (the page is pinned meanwhile); the
+ * page held here is the only copy in memory. At least one page is always kept, whatever the budget.
  */
 export class L2Cache {
   readonly #maxBytes: number;
   readonly #pages = new Map<number, Table>();
+  /** Offsets of pages that must stay (their changes wait for a group commit). */
+  readonly #pinned = new Set<number>();
   readonly #stats: L2CacheStats = { hits: 0, misses: 0, evictions: 0, bytes: 0 };
 
   /** Creates a cache holding at most `maxBytes` bytes of pages (but always one). */
@@ -67,14 +69,29 @@ export class L2Cache {
     this.#stats.bytes += page.bytes.byteLength;
     for (const [key, victim] of this.#pages) {
       if (this.#stats.bytes <= this.#maxBytes || this.#pages.size <= 1) break;
+      if (key === offset || this.#pinned.has(key)) continue; // the new page stays: its caller is about to use it
       this.#pages.delete(key);
       this.#stats.bytes -= victim.bytes.byteLength;
       this.#stats.evictions++;
     }
   }
 
-  /** Drops every page (after a repair rewrote tables on disk). */
+  /**
+   * Keeps the cached page at `offset` from eviction until `unpin`: it holds changes not yet in the
+   * file. Pinned pages may take the cache over budget; the group-commit limit bounds them.
+   */
+  pin(offset: number): void {
+    this.#pinned.add(offset);
+  }
+
+  /** Lets the page at `offset` be evicted again. */
+  unpin(offset: number): void {
+    this.#pinned.delete(offset);
+  }
+
+  /** Drops every page (after a repair rewrote tables on disk; nothing may be pinned then). */
   clear(): void {
+    this.#pinned.clear();
     this.#pages.clear();
     this.#stats.bytes = 0;
   }

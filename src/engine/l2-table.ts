@@ -1,12 +1,15 @@
 /**
  * `L2Table`: one L2 table of an open image, read and changed a page at a time through the L2
  * cache. Only the pages a request touches are read, so a lookup costs one page (4 KiB by
- * default) however large the table. Pages are written through: a change goes to the file before
- * the call returns, and the cached page is the only copy in memory.
+ * default) however large the table. A change goes to the file before the call returns, except a
+ * deferred one (group commit, `pending-tables.ts`), which waits in its pinned page; every other
+ * change first commits those that wait, so no sector reaches the file with entries whose data is
+ * not yet durable. The cached page is the only copy in memory.
  */
 import { TABLE_ENTRY_SIZE_BYTES } from '../qed/constants.ts';
 import { Table } from '../qed/table.ts';
 import type { L2Cache } from './l2-cache.ts';
+import type { PendingTableWrites } from './pending-tables.ts';
 import { type SyncFile, readFully, writeFully } from './sync-file.ts';
 
 /** Where an `L2Table` finds its pages. */
@@ -15,6 +18,10 @@ export interface L2PageStore {
   readonly cache: L2Cache;
   /** Bytes per page: a power of two, at least 512, at most the table's size. */
   readonly pageBytes: number;
+  /** Deferred changes waiting for a group commit. */
+  readonly pending: PendingTableWrites;
+  /** Makes the deferred changes durable: flushes the data, then writes their sectors. */
+  commitPending(): void;
 }
 
 /** An L2 table in the file at `offset`, whose bytes the caller checked lie inside the file. */
@@ -50,6 +57,26 @@ export class L2Table {
    * memory and the error thrown; pages written before it keep their (written) change.
    */
   update(index: number, count: number, first: number, step: number): void {
+    this.#store.commitPending();
+    this.#fillPages(index, count, first, step, (page, at, range) => writeFully(this.#store.file, page.bytes.subarray(range.start, range.start + range.length), at + range.start));
+  }
+
+  /**
+   * Like `update`, but the changed sectors wait in their pinned pages for the next group commit
+   * (`L2PageStore.commitPending`); lookups see the new entries at once.
+   */
+  updateDeferred(index: number, count: number, first: number, step: number): void {
+    this.#fillPages(index, count, first, step, (page, at, range) => {
+      this.#store.cache.pin(at);
+      this.#store.pending.add(at, page, range.start, range.start + range.length);
+    });
+  }
+
+  /**
+   * Fills the entries page by page, handing each changed page, its file offset and its changed
+   * sectors to `then`; when `then` throws, that page's change is undone in memory.
+   */
+  #fillPages(index: number, count: number, first: number, step: number, then: (page: Table, at: number, range: { start: number; length: number }) => void): void {
     for (let done = 0; done < count; ) {
       const pageIndex = Math.floor((index + done) / this.#entriesPerPage);
       const inPage = (index + done) % this.#entriesPerPage;
@@ -59,7 +86,7 @@ export class L2Table {
       const previous = page.bytes.slice(range.start, range.start + range.length);
       page.fill(inPage, n, first + done * step, step);
       try {
-        writeFully(this.#store.file, page.bytes.subarray(range.start, range.start + range.length), this.offset + pageIndex * this.#store.pageBytes + range.start);
+        then(page, this.offset + pageIndex * this.#store.pageBytes, range);
       } catch (error) {
         page.bytes.set(previous, range.start);
         throw error;
@@ -74,6 +101,7 @@ export class L2Table {
    * write restores that page in memory and throws.
    */
   updateEach(indices: readonly number[], value: number): void {
+    this.#store.commitPending();
     for (let start = 0; start < indices.length; ) {
       const pageIndex = Math.floor(indices[start]! / this.#entriesPerPage);
       let end = start;

@@ -42,5 +42,6 @@ export function mapImage(state: ImageState): Extent[] {
 
 /** Counts L2 entries that reference data (neither 0 nor 1). */
 export function countAllocatedClusters(state: ImageState): number {
+  state.commitPending(); // the scan reads tables from the file
   return scanReferences(state).allocatedClusters;
 }

@@ -57,7 +57,7 @@ export class QedImage implements BlockReader {
     const header = decodeHeader(headerBytes);
     const geometry = validateHeader(header, fileSize);
     const backingName = hasBackingFile(header) ? readBackingName(file, header) : null;
-    const state = new ImageState(file, header, geometry, options.l2CacheBytes, validPageBytes(options.l2PageBytes));
+    const state = new ImageState(file, header, geometry, options.l2CacheBytes, validPageBytes(options.l2PageBytes), validGroupCommitLimit(options.groupCommitLimit));
     const image = new QedImage(state, options.readOnly ?? false, backingName);
     if (backingName !== null) {
       const depth = (options.depth ?? 0) + 1;
@@ -89,7 +89,7 @@ export class QedImage implements BlockReader {
       backing.close();
     }
     createImageFile(new GuardedFile(file), { ...options, size });
-    return QedImage.open(file, { resolveBacking: options.resolveBacking, l2CacheBytes: options.l2CacheBytes, l2PageBytes: options.l2PageBytes });
+    return QedImage.open(file, { resolveBacking: options.resolveBacking, l2CacheBytes: options.l2CacheBytes, l2PageBytes: options.l2PageBytes, groupCommitLimit: options.groupCommitLimit });
   }
 
   /** Virtual disk size in bytes. */
@@ -196,7 +196,29 @@ export class QedImage implements BlockReader {
   /** Makes every completed write durable. The need-check bit is left as it is (see `markClean`). */
   flush(): void {
     this.#assertOpen();
-    if (!this.#readOnly) this.#state.flushFile();
+    if (this.#readOnly) return;
+    this.#state.commitPending();
+    this.#state.flushFile();
+  }
+
+  /**
+   * Allocating writes over a backing image whose table updates wait for a group commit (see
+   * `OpenOptions.groupCommitLimit`); 0 without a backing image.
+   */
+  get pendingAllocations(): number {
+    return this.#state.pending.allocations;
+  }
+
+  /**
+   * Runs the group commit now if table updates wait (a flush, then their sectors), without the
+   * final flush of `flush`: the entries reach the file, in an order that keeps the image
+   * consistent after a crash. Returns true when something was committed.
+   */
+  commitPending(): boolean {
+    this.#assertOpen();
+    if (this.#state.pending.isEmpty) return false;
+    this.#state.commitPending();
+    return true;
   }
 
   /**
@@ -206,6 +228,7 @@ export class QedImage implements BlockReader {
   markClean(): boolean {
     this.#assertOpen();
     if (this.#readOnly) return false;
+    this.#state.commitPending();
     if (!this.#state.needCheckOnDisk || this.#corruptionRemains) {
       this.#state.flushFile();
       return false;
@@ -238,6 +261,7 @@ export class QedImage implements BlockReader {
     this.#assertOpen();
     const repair = options.repair ?? false;
     if (repair) this.#assertWritable();
+    this.#state.commitPending(); // the check reads the tables from the file
     return this.#runCheck(repair);
   }
 
@@ -322,6 +346,13 @@ function validPageBytes(bytes: number | undefined): number | undefined {
   if (bytes === undefined) return undefined;
   if (!Number.isSafeInteger(bytes) || bytes < 512 || (bytes & (bytes - 1)) !== 0) throw new QedArgumentError(`l2PageBytes ${bytes} must be a power of two of at least 512`);
   return bytes;
+}
+
+/** `limit` when it is a positive integer (or undefined: the default); `QedArgumentError` otherwise. */
+function validGroupCommitLimit(limit: number | undefined): number | undefined {
+  if (limit === undefined) return undefined;
+  if (!Number.isSafeInteger(limit) || limit < 1) throw new QedArgumentError(`groupCommitLimit ${limit} must be a positive integer`);
+  return limit;
 }
 
 /** Reads the backing name stored in the header area. */

@@ -67,7 +67,7 @@ export function scanReferences(subject: ReferenceScanSubject): ReferenceScan {
       }
       continue;
     }
-    // The L2 cache writes through, so the file holds every table as it is now.
+    // Callers commit waiting table writes first, so the file holds every table as it is now.
     readFully(subject.file, scratch.bytes, tableOffset);
     const table = scratch;
     scan.referencedEnd = Math.max(scan.referencedEnd, tableOffset + geometry.tableBytes);

@@ -35,6 +35,17 @@ export interface OpenOptions {
    * costs one small read instead of a whole table.
    */
   l2PageBytes?: number;
+  /**
+   * Over a backing image, how many allocating writes may share one group commit: their data is
+   * written at once, their L2 entries are seen by reads at once, and one flush then makes the data
+   * durable before their table sectors are written together. The commit runs when this many wait,
+   * at `flush`, `commitPending`, `markClean`, `check` and `close`, and before any other table change.
+   * Default 1: each write commits on its own before it returns (QEMU's order: data, flush, table).
+   * Above 1, a write that returned is in the file as a reopen reads it only once a commit ran;
+   * what a crash of the machine may lose is unchanged (writes no flush covered). The worker uses
+   * 64 and answers writes after their commit.
+   */
+  groupCommitLimit?: number;
   /** Refuse backing chains deeper than this. Default 64. */
   maxBackingDepth?: number;
   /** Internal: depth of this image in a backing chain (0 for the top). */
@@ -65,6 +76,8 @@ export interface CreateOptions {
   l2CacheBytes?: number;
   /** As `OpenOptions.l2PageBytes`. */
   l2PageBytes?: number;
+  /** As `OpenOptions.groupCommitLimit`. */
+  groupCommitLimit?: number;
 }
 
 /** I/O counters of an open image (guest-visible operations, not file calls). */
@@ -83,6 +96,8 @@ export interface IoStats {
   tablesAllocated: number;
   /** File flushes issued. */
   flushes: number;
+  /** Group commits: table updates of allocating writes over a backing image, made durable together after one flush. */
+  groupCommits: number;
   /** L2 cache counters. */
   l2Cache: L2CacheStats;
 }

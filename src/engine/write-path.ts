@@ -1,7 +1,7 @@
 /**
  * Writing guest bytes. Allocated clusters are written in place; each run of unallocated or zero
- * clusters gets one contiguous extent at the end of the file, filled and referenced in QEMU's
- * order (data, a flush when there is a backing image, then the table update).
+ * clusters gets one contiguous extent at the end of the file, filled and then referenced (over a
+ * backing image, by a group commit: a flush, then the table updates of several writes).
  *
  * Every request is restartable: when it throws `BackingDataPendingError` (an HTTP base lacks the
  * bytes a copy-on-write fill needs), the worker fetches them and runs the whole request again.
@@ -164,11 +164,11 @@ function allocateAndWrite(state: ImageState, l1Index: number, table: L2Table | n
     throw error;
   }
   // With a backing file, an entry that reached the disk before its data would show zeros where the
-  // guest saw backing data before: the data (with its copied-in head and tail) is made durable
-  // first, then the table is updated.
-  if (state.backing) state.flushFile();
+  // guest saw backing data before. So the entries of an existing table wait for a group commit
+  // (one flush for the data of several writes, then their table sectors; pending-tables.ts), and
+  // a new table is flushed, with this data, before the L1 entry names it.
   const replaced = countReferences(table, index, count);
-  const updated = state.setEntries(l1Index, table, index, count, extent, cs);
+  const updated = state.setEntries(l1Index, table, index, count, extent, cs, state.backing !== null);
   state.io.clustersAllocated += count;
   if (state.allocatedClusters !== null) state.allocatedClusters += count - replaced;
   return updated;

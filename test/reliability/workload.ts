@@ -57,6 +57,11 @@ export class CrashOracle {
     }
   }
 
+  /** What every byte reads as with all ops issued so far applied. */
+  get current(): Uint8Array {
+    return this.#current;
+  }
+
   /** Records that a flush completed: everything issued so far is now stable. */
   flushed(): void {
     this.#flushed = this.#current.slice();

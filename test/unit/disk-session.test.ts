@@ -8,6 +8,7 @@ import { QedImage } from '../../src/engine/qed-image.ts';
 import { QedCorruptionError, QedIoError } from '../../src/qed/errors.ts';
 import { BackingChain } from '../../worker/backing-chain.ts';
 import { DiskSession, type OpenTop } from '../../worker/disk-session.ts';
+import { RecordingFile } from '../support/recording-file.ts';
 
 /** Stands in for the OPFS folder and file handle, which these requests never use. */
 const UNUSED_OPFS_ENTRY = Object.freeze({}) as FileSystemDirectoryHandle & FileSystemFileHandle;
@@ -46,6 +47,35 @@ describe('DiskSession.replaceFile', () => {
     await expect(disk.replaceFile(() => Promise.reject(new QedCorruptionError('no such snapshot')))).rejects.toThrow(/^no such snapshot$/);
     await disk.write(0, new Uint8Array(512).fill(3));
     expect(await disk.read(0, 512)).toEqual(new Uint8Array(512).fill(3));
+    await disk.close();
+  });
+});
+
+describe('DiskSession group commit', () => {
+  it('answers writes that arrive together after one commit, with every one of them in the file', async () => {
+    const base = new MemoryFile(new Uint8Array(1024 * 1024).fill(7));
+    const bytes = new MemoryFile();
+    const file = new RecordingFile(bytes);
+    const resolveBacking = (): MemoryFile => base;
+    const image = QedImage.create(file, { size: 1024 * 1024, clusterSize: 4096, backing: { name: 'b', format: 'raw' }, resolveBacking, groupCommitLimit: 64 });
+    image.write(0, new Uint8Array(512).fill(1)); // the first table exists
+    const chain = new BackingChain(UNUSED_OPFS_ENTRY, 'unit', []);
+    const disk = new DiskSession({ name: 'unit', image, file, fileHandle: UNUSED_OPFS_ENTRY, lock: { name: 'unit', release: () => undefined }, chain, reopen: () => Promise.reject(new Error('unused')) });
+    file.calls.length = 0;
+    const answered: number[] = [];
+    // As the lane hands over one batch: eight allocating writes in one turn.
+    const writes = Array.from({ length: 8 }, (_, i) => disk.write((i + 1) * 8192, new Uint8Array(512).fill(10 + i)).then(() => answered.push(i)));
+    expect(image.pendingAllocations).toBe(8); // all ran, none committed, none answered
+    expect(answered).toEqual([]);
+    await Promise.all(writes);
+    expect(file.calls.filter((call) => call.op === 'flush')).toHaveLength(1);
+    expect(image.pendingAllocations).toBe(0);
+    // A worker killed now: the file as it is holds every answered write.
+    const killed = QedImage.open(new MemoryFile(bytes.snapshot()), { readOnly: true, resolveBacking });
+    for (let i = 0; i < 8; i++) expect(killed.read((i + 1) * 8192, 512)).toEqual(new Uint8Array(512).fill(10 + i));
+    // A lone write is answered after its own commit.
+    await disk.write(20 * 8192, new Uint8Array(512).fill(30));
+    expect(image.pendingAllocations).toBe(0);
     await disk.close();
   });
 });

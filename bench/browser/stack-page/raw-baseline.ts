@@ -27,7 +27,7 @@ export class RawBaseline implements OpenDevice {
   readonly #file: OpfsFile;
   readonly #folder: FileSystemDirectoryHandle;
   readonly #lock: DiskLock;
-  readonly #io: IoStats = { reads: 0, bytesRead: 0, writes: 0, bytesWritten: 0, clustersAllocated: 0, tablesAllocated: 0, flushes: 0, l2Cache: { hits: 0, misses: 0, evictions: 0, bytes: 0 } };
+  readonly #io: IoStats = { reads: 0, bytesRead: 0, writes: 0, bytesWritten: 0, clustersAllocated: 0, tablesAllocated: 0, flushes: 0, groupCommits: 0, l2Cache: { hits: 0, misses: 0, evictions: 0, bytes: 0 } };
   #closed = false;
 
   private constructor(name: string, size: number, file: OpfsFile, folder: FileSystemDirectoryHandle, lock: DiskLock) {
