@@ -53,7 +53,9 @@ export function createImageFile(file: SyncFile, options: CreateOptions): void {
     backingFilenameOffset: name ? HEADER_STRUCT_SIZE_BYTES : 0,
     backingFilenameSize: name?.byteLength ?? 0,
   };
-  file.truncate(0);
+  // Only a file that holds something is cut to zero: on ext4 that cut also makes the close of the
+  // file wait for its data to be written back (auto_da_alloc), ~100 ms for a 256 MiB convert.
+  if (file.getSize() > 0) file.truncate(0);
   writeFully(file, encodeHeader(header), 0);
   if (name) writeFully(file, name, HEADER_STRUCT_SIZE_BYTES);
   file.truncate(header.l1TableOffset + geometry.tableBytes);

@@ -11,8 +11,12 @@ import { alignRanges } from '../../formats/ranges.ts';
 
 export { alignRanges };
 
-/** Bytes read per step (rounded up to whole output blocks). */
-const CHUNK_BYTES = 4 * 1024 * 1024;
+/**
+ * Bytes read per step (rounded up to whole output blocks). 1 MiB stays in the CPU's cache between
+ * the read and the write: a 384 MiB image converted in 249 ms (QED to raw) and 354 ms (raw to QED)
+ * with it, 286 ms and 441 ms with 4 MiB (medians of 15 interleaved runs on this machine).
+ */
+const CHUNK_BYTES = 1024 * 1024;
 
 /** What the copy loop reports to and listens to. */
 export interface CopyControls {
