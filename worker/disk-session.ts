@@ -102,9 +102,10 @@ export class DiskSession implements OpenDevice {
     });
   }
 
-  // The block requests of `OpenDevice`.
+  // The block requests of `OpenDevice`. Each answer takes the same number of promise steps (one
+  // `then` through `#afterCommit`), so requests that complete together are answered in order.
   read(offset: number, length: number): Promise<Uint8Array<ArrayBuffer>> {
-    return this.runEngine((image) => image.read(offset, length));
+    return this.runEngine((image) => image.read(offset, length)).then((data) => this.#afterCommit(data, false));
   }
 
   /**
@@ -115,31 +116,39 @@ export class DiskSession implements OpenDevice {
    * worker, as without group commit.
    */
   write(offset: number, data: Uint8Array): Promise<void> {
-    return this.runWrite((image) => image.write(offset, data)).then(() => this.#committed());
+    return this.runWrite((image) => image.write(offset, data)).then(() => this.#afterCommit(undefined, true));
   }
 
   writeZeroes(offset: number, length: number): Promise<void> {
-    return this.runWrite((image) => image.writeZeroes(offset, length)).then(() => this.#committed());
+    return this.runWrite((image) => image.writeZeroes(offset, length)).then(() => this.#afterCommit(undefined, true));
+  }
+
+  flush(): Promise<void> {
+    return this.runEngine((image) => image.flush()).then(() => this.#afterCommit(undefined, true));
   }
 
   /**
-   * Resolves when no table update waits any more: at once when none does, else with the group
-   * commit queued behind the requests that arrived with this one (a microtask later, after the
-   * lane has handed over the rest of its batch).
+   * `value` at once when no table update waits; otherwise `value` after the group commit, which is
+   * queued (once) behind the requests that arrived with this one: a microtask later, when the lane
+   * has handed over the rest of its batch. Requests answered after a waiting write wait for the
+   * same commit, so answers keep their order; when the commit fails, the writes among them fail
+   * with its error (`failWithCommit`) and reads still get their data.
    */
-  #committed(): Promise<void> {
-    if (this.#closed || this.#parts.image.pendingAllocations === 0) return Promise.resolve();
+  #afterCommit<T>(value: T, failWithCommit: boolean): T | Promise<T> {
+    if (this.#commit === null && (this.#closed || this.#parts.image.pendingAllocations === 0)) return value;
     this.#commit ??= Promise.resolve().then(() =>
       this.runEngine((image) => {
         this.#commit = null;
         image.commitPending();
       }),
     );
-    return this.#commit;
-  }
-
-  flush(): Promise<void> {
-    return this.runEngine((image) => image.flush());
+    return this.#commit.then(
+      () => value,
+      (error: unknown) => {
+        if (failWithCommit) throw error;
+        return value;
+      },
+    );
   }
 
   /** Sizes, geometry, counters, the backing chain and the HTTP base's cache. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, type Page, expect, test } from './driver/index.ts';
 import { type KillPoint, type KillResult, STREAM_END, runKillPoint } from './reliability-harness/kill-run.ts';
-import { StreamReports, freshHarnessPage, openReliabilityPage } from './reliability-harness/pages.ts';
+import { StreamReports, decodeBase64, freshHarnessPage, openReliabilityPage } from './reliability-harness/pages.ts';
 import { STREAM_DISK } from './reliability-harness/stream.ts';
 
 /** Figures for the log, summed over the kill points of this file. */
@@ -70,6 +70,39 @@ test.describe('a disk whose tab dies in the middle of a stream of writes', () =>
     let initial: Uint8Array = new Uint8Array(STREAM_DISK.size);
     for (const [index, { point, kill, label }] of points.entries()) {
       const result = await runKillPoint({ page: current, reports, disk: 'victim', create: index === 0, initial, point, kill });
+      expectRecovered(result, label, 'settled' in point.timing);
+      initial = result.content;
+      current = result.page;
+    }
+  });
+
+  test('an overlay on a base (writes share group commits) reopens clean with every completed write', async ({ page, context, crashPage }) => {
+    const reports = new StreamReports();
+    await reports.attach(context);
+    await openReliabilityPage(page);
+    // The base: a disk of the stream's geometry holding a pattern, so the base's bytes show wherever the overlay holds nothing.
+    const baseFile = await page.evaluate(async (size) => {
+      const { keepOpen, kept, closeKept, resetStorage, rawFile, toBase64 } = window.reliability;
+      await resetStorage();
+      await keepOpen('kill-base', { create: size });
+      const bytes = new Uint8Array(size.size);
+      for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7 + (i >>> 12)) & 0xff | 1;
+      await kept('kill-base').write(0, bytes);
+      await closeKept('kill-base');
+      return toBase64(await rawFile('kill-base'));
+    }, { ...STREAM_DISK });
+    let initial: Uint8Array = new Uint8Array(STREAM_DISK.size);
+    for (let i = 0; i < initial.length; i++) initial[i] = ((i * 7 + (i >>> 12)) & 0xff) | 1;
+    const base = { name: 'kill-base', file: decodeBase64(baseFile) };
+    const points: Array<{ point: KillPoint; kill: (page: Page) => Promise<Page>; label: string }> = [
+      { point: { seed: 31, timing: { settled: 60 } }, kill: closeTab, label: 'overlay: tab closed after 60 ops' },
+      { point: { seed: 32, timing: { burst: 300 } }, kill: crashRenderer(crashPage), label: 'overlay: renderer crashed right after 300 ops sent at once' },
+      { point: { seed: 33, timing: { settled: 500 } }, kill: closeTab, label: 'overlay: tab closed after 500 ops' },
+    ];
+    let current = page;
+    for (const [index, { point, kill, label }] of points.entries()) {
+      const result = await runKillPoint({ page: current, reports, disk: 'over', create: index === 0, initial, point, kill, base });
+      expect(result.inspection.backingFile, `${label}: the disk is an overlay`).not.toBeNull();
       expectRecovered(result, label, 'settled' in point.timing);
       initial = result.content;
       current = result.page;

@@ -79,3 +79,30 @@ describe('DiskSession group commit', () => {
     await disk.close();
   });
 });
+
+describe('DiskSession answer order', () => {
+  for (const backing of [false, true]) {
+    it(`answers requests made in one turn in the order they were made (${backing ? 'group commit over a base' : 'no base'})`, async () => {
+      const base = new MemoryFile(new Uint8Array(1024 * 1024).fill(7));
+      const file = new MemoryFile();
+      const image = backing
+        ? QedImage.create(file, { size: 1024 * 1024, clusterSize: 4096, backing: { name: 'b', format: 'raw' }, resolveBacking: () => base, groupCommitLimit: 64 })
+        : QedImage.create(file, { size: 1024 * 1024, clusterSize: 4096 });
+      image.write(0, new Uint8Array(512).fill(1));
+      const chain = new BackingChain(UNUSED_OPFS_ENTRY, 'unit', []);
+      const disk = new DiskSession({ name: 'unit', image, file, fileHandle: UNUSED_OPFS_ENTRY, lock: { name: 'unit', release: () => undefined }, chain, reopen: () => Promise.reject(new Error('unused')) });
+      const order: string[] = [];
+      const requests = [
+        disk.write(8192, new Uint8Array(512).fill(2)).then(() => order.push('write 1')),
+        disk.read(0, 512).then(() => order.push('read 2')),
+        disk.write(3 * 8192, new Uint8Array(512).fill(3)).then(() => order.push('write 3')),
+        disk.read(8192, 512).then((data) => order.push(`read 4 sees ${data[0]}`)),
+        disk.flush().then(() => order.push('flush 5')),
+        disk.read(5 * 8192, 512).then(() => order.push('read 6')),
+      ];
+      await Promise.all(requests);
+      expect(order).toEqual(['write 1', 'read 2', 'write 3', 'read 4 sees 2', 'flush 5', 'read 6']);
+      await disk.close();
+    });
+  }
+});

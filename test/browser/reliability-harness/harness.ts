@@ -29,6 +29,8 @@ export interface Inspection {
   checkBefore: CheckReport;
   /** The `.qed` file as the dead page left it, base64. */
   rawBase64: string;
+  /** The backing name in its header (an overlay on a base), or null. */
+  backingFile: string | null;
   /** The need-check bit after the read-write (repairing) open. */
   needsCheckAfter: boolean;
   /** `check()` after the read-write open. */
@@ -110,7 +112,7 @@ async function storageSnapshot(): Promise<StorageSnapshot> {
  */
 async function inspect(name: string): Promise<Inspection> {
   const left = await qedisk.openDisk(name, { readOnly: true });
-  const needsCheckBefore = (await left.info()).needsCheck;
+  const { needsCheck: needsCheckBefore, backingFile } = await left.info();
   const checkBefore = await left.check();
   const raw = await rawFile(name);
   await left.close();
@@ -119,7 +121,7 @@ async function inspect(name: string): Promise<Inspection> {
     const needsCheckAfter = (await disk.info()).needsCheck;
     const checkAfter = await disk.check();
     const content = await readWhole(disk);
-    return { needsCheckBefore, checkBefore, rawBase64: toBase64(raw), needsCheckAfter, checkAfter, contentBase64: toBase64(content) };
+    return { needsCheckBefore, checkBefore, rawBase64: toBase64(raw), backingFile, needsCheckAfter, checkAfter, contentBase64: toBase64(content) };
   } finally {
     await disk.close();
   }

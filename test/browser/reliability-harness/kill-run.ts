@@ -61,6 +61,8 @@ export async function runKillPoint(options: {
   initial: Uint8Array;
   point: KillPoint;
   kill: (page: Page) => Promise<Page>;
+  /** The disk is an overlay on this OPFS disk (created with it when `create`); its `.qed` file, for qemu-img. */
+  base?: { name: string; file: Uint8Array };
 }): Promise<KillResult> {
   const { page, reports, disk, point } = options;
   const id = `${disk}-${point.seed}`;
@@ -68,19 +70,20 @@ export async function runKillPoint(options: {
   const burst = 'burst' in point.timing ? point.timing.burst : null;
   const end = burst ?? STREAM_END;
   await page.evaluate(
-    async ({ disk, create, id, seed, end, inFlight, size }) => {
+    async ({ disk, create, id, seed, end, inFlight, size, base }) => {
       const { keepOpen, kept, startStream } = window.reliability;
-      await keepOpen(disk, create ? { create: size } : {});
+      await keepOpen(disk, create ? { create: base === null ? size : { ...size, base: { kind: 'opfs', name: base } } } : {});
       startStream(id, kept(disk), seed, { first: 0, end, window: inFlight ?? Number.POSITIVE_INFINITY });
     },
-    { disk, create: options.create, id, seed: point.seed, end, inFlight: burst === null ? STREAM_WINDOW : null, size: { ...STREAM_DISK } },
+    { disk, create: options.create, id, seed: point.seed, end, inFlight: burst === null ? STREAM_WINDOW : null, size: { ...STREAM_DISK }, base: options.base?.name ?? null },
   );
   if ('settled' in point.timing) await progress.whenSettled(point.timing.settled);
   const reopenPage = await options.kill(page);
   const known: StreamKnowledge = { seed: point.seed, first: 0, settled: progress.settled, flushed: progress.flushed, limit: end };
   const inspection = await reopenPage.evaluate((name) => window.reliability.inspect(name), disk);
   const content = decodeBase64(inspection.contentBase64);
-  const qemu = qemuCheck(decodeBase64(inspection.rawBase64));
+  const backingName = inspection.backingFile;
+  const qemu = qemuCheck(decodeBase64(inspection.rawBase64), options.base && backingName !== null ? { name: backingName, bytes: options.base.file } : undefined);
   return {
     known,
     failures: progress.failures.map((failure) => `op ${failure.index} (${failure.op}): ${failure.error}`),

@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { type StreamOp, applyStreamOp, opBytes, streamOp } from './stream.ts';
 
 /** What the Node side knows about a killed stream. Op indexes are stream indexes. */
@@ -120,13 +120,14 @@ function holdsPartly(model: Uint8Array, actual: Uint8Array, op: Exclude<StreamOp
 
 /**
  * `qemu-img check` of a QED file: its exit status (0 clean, 2 corruption, 3 leaked clusters
- * only) and output.
+ * only) and output. An overlay gets its base's file beside it, under the name its header stores.
  */
-export function qemuCheck(file: Uint8Array): { status: number; output: string } {
+export function qemuCheck(file: Uint8Array, backing?: { name: string; bytes: Uint8Array }): { status: number; output: string } {
   const directory = mkdtempSync(join(tmpdir(), 'qedisk-reliability-'));
   const path = join(directory, 'disk.qed');
   try {
     writeFileSync(path, file);
+    if (backing) writeFileSync(join(directory, basename(backing.name)), backing.bytes);
     try {
       return { status: 0, output: execFileSync('qemu-img', ['check', '-f', 'qed', path], { encoding: 'utf8', stdio: 'pipe' }) };
     } catch (error) {
