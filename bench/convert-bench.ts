@@ -1,20 +1,22 @@
 /** `qedisk convert` against `qemu-img convert`, both as command-line tools on the same 1 GiB images. */
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type BenchLine, run, sideBySide, timeSeconds } from './measure.ts';
+import { type BenchLine, run, settleWrites, sideBySide, timeSeconds } from './measure.ts';
 
 /** The checkout's `bin/qedisk`. */
 const QEDISK = fileURLToPath(new URL('../bin/qedisk', import.meta.url));
 
 /** One conversion measured both ways, in MiB/s of virtual disk (higher is better). */
-function measureConvert(name: string, imageSize: number, repeats: number, output: string, qedisk: string[], qemu: string[]): BenchLine {
+export function measureConvert(name: string, imageSize: number, repeats: number, output: string, qedisk: string[], qemu: string[]): BenchLine {
   const mibPerSecond = (seconds: number): number => imageSize / (1024 * 1024) / seconds;
   const ours = (): number => {
     rmSync(output, { force: true });
+    settleWrites();
     return mibPerSecond(timeSeconds(() => run(QEDISK, qedisk)));
   };
   const theirs = (): number => {
     rmSync(output, { force: true });
+    settleWrites();
     return mibPerSecond(timeSeconds(() => run('qemu-img', qemu)));
   };
   const { qedisk: figure, baseline } = sideBySide(repeats, ours, theirs);

@@ -5,11 +5,9 @@
  */
 import { randomFillSync } from 'node:crypto';
 import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { type BenchLine, run, sideBySide, timeSeconds } from './measure.ts';
+import { measureConvert } from './convert-bench.ts';
+import { type BenchLine, run } from './measure.ts';
 
-/** The checkout's `bin/qedisk`. */
-const QEDISK = fileURLToPath(new URL('../bin/qedisk', import.meta.url));
 const MIB = 1024 * 1024;
 
 /** Writes a raw disk of `size` bytes whose even MiBs hold bytes from a 16-symbol alphabet (deflates to about half) and odd MiBs zeros. */
@@ -27,18 +25,7 @@ function writeCompressibleRaw(path: string, size: number): void {
 
 /** One qcow2 -> raw conversion of `image` measured both ways, in MiB/s of virtual disk. */
 function measure(name: string, image: string, output: string, imageSize: number, repeats: number): BenchLine {
-  const mibPerSecond = (seconds: number): number => imageSize / MIB / seconds;
-  const ours = (): number => {
-    rmSync(output, { force: true });
-    return mibPerSecond(timeSeconds(() => run(QEDISK, ['convert', '-O', 'raw', image, output])));
-  };
-  const theirs = (): number => {
-    rmSync(output, { force: true });
-    return mibPerSecond(timeSeconds(() => run('qemu-img', ['convert', '-f', 'qcow2', '-O', 'raw', image, output])));
-  };
-  const { qedisk, baseline } = sideBySide(repeats, ours, theirs);
-  rmSync(output, { force: true });
-  return { name, unit: 'MiB/s', qedisk, baseline, baselineName: 'qemu-img convert', ratio: qedisk / baseline, goal: 1 };
+  return measureConvert(name, imageSize, repeats, output, ['convert', '-O', 'raw', image, output], ['convert', '-f', 'qcow2', '-O', 'raw', image, output]);
 }
 
 /** The qcow2 lines: `sourceRaw` (half random data, half zeros) as plain qcow2, and a compressible disk as compressed qcow2. */

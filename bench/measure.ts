@@ -48,6 +48,14 @@ export function dropCaches(): void {
 }
 
 /**
+ * Writes dirty pages back (`sync`), untimed, so a run does not pay for the write-back of the
+ * one before it (the kernel throttles a writer once enough dirty data waits).
+ */
+export function settleWrites(): void {
+  execFileSync('sync', [], { stdio: 'ignore' });
+}
+
+/**
  * Measures `qedisk` and `baseline` `repeats` times each, alternating so drift hits both, and
  * returns the medians (each function returns its own figure, higher is better).
  */
