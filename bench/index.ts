@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json] [-- --quick] [-- --only=convert|engine|fs|compact|browser|guest|bases|scale]`: qedisk against native QEMU on this machine, in one
+ * `npm run bench [-- --json] [-- --quick] [-- --only=convert|engine|fs|compact|browser|bases|guest|browsers|network|scale]`: qedisk against native QEMU on this machine, in one
  * run, as ratios (qedisk / baseline; 1.0 = as fast as QEMU, higher is better).
  */
 import { randomFillSync } from 'node:crypto';
@@ -21,7 +21,7 @@ const json = args.has('--json');
 const quick = args.has('--quick');
 const imageSize = quick ? 128 * MIB : 1024 * MIB;
 const repeats = quick ? 1 : 3;
-/** `--only=convert|engine|fs|compact|browser|guest|bases|scale` runs one group. */
+/** `--only=convert|engine|fs|compact|browser|bases|guest|browsers|network|scale` runs one group. */
 const only = [...args].find((a) => a.startsWith('--only='))?.slice('--only='.length);
 
 /** Writes a raw image whose 1 MiB chunks alternate between random data and zeros (half allocated). */
@@ -95,6 +95,11 @@ try {
   if (only === undefined || only === 'guest') {
     log('measuring the guest (v86 boots Linux in Chromium) ...');
     lines.push(...(await guestLines({ log })));
+  }
+  if (only === undefined || only === 'browsers') {
+    log('measuring the same cold boot in Chromium and Firefox ...');
+    const { browserLines, browserSamples } = await import('./browser/guest-browsers.ts');
+    lines.push(...browserLines(await browserSamples(1, log)));
   }
   if (only === undefined || only === 'network') lines.push(...(log('measuring boots over emulated networks (busybox and Python bases) ...'), await (await import('./browser/network-boot-bench.ts')).networkLines({ log })));
   let scale: ScaleFigures | null = null;

@@ -10,8 +10,8 @@
  * modules compiled until the shell (v86's JIT translates hot guest code into modules of its own,
  * and interprets that code until a module is ready) with their mean call-to-ready latency.
  *
- * `node --import tsx bench/browser/guest-browsers.ts [--rounds=N] [--json]`; `browserLines()` is
- * what `npm run bench:guest` can wire in.
+ * `node --import tsx bench/browser/guest-browsers.ts [--rounds=N] [--json]` (every setup, N rounds);
+ * `npm run bench` runs one round (its `browsers` group) and prints `browserLines()`.
  */
 import { pathToFileURL } from 'node:url';
 import { type Browser, chromium, firefox } from '@playwright/test';
