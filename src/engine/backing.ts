@@ -6,7 +6,7 @@
 import { openBackingImage } from '../formats/open.ts';
 import { probeImageFormat } from '../formats/probe.ts';
 import { QedBackingError } from '../qed/errors.ts';
-import { hasQedMagic } from '../qed/header.ts';
+import { type QedHeader, decodeBackingName, hasQedMagic } from '../qed/header.ts';
 import type { BlockReader } from './block-reader.ts';
 import type { SyncFile } from './sync-file.ts';
 import { readFully } from './sync-file.ts';
@@ -53,4 +53,11 @@ export function openBacking(
     return openQed(file, level);
   };
   return format === 'qed' ? openBackingImage(name, 'qed', depth, { ...context, openQed: checkedQed }) : openBackingImage(name, format, depth, context);
+}
+
+/** Reads the backing name stored in the header area. */
+export function readBackingName(file: SyncFile, header: QedHeader): string {
+  const bytes = new Uint8Array(header.backingFilenameSize);
+  readFully(file, bytes, header.backingFilenameOffset);
+  return decodeBackingName(bytes);
 }

@@ -1,4 +1,4 @@
-/** Describing an open image (`info`) and validating guest request ranges. */
+/** Describing an open image (`info`), validating guest request ranges and finding their whole clusters. */
 import { QedRangeError } from '../qed/errors.ts';
 import { isBackingRaw } from '../qed/header.ts';
 import type { ImageState } from './image-state.ts';
@@ -35,4 +35,16 @@ export function assertRequestInside(offset: number, length: number, size: number
   if (offset + length > size) {
     throw new QedRangeError(`request [${offset}, ${offset + length}) lies outside the ${size}-byte disk`);
   }
+}
+
+/**
+ * The end of a write request of `length` bytes at `offset` on a disk of `size` bytes, and the
+ * whole clusters inside it, `[alignedStart, alignedEnd)` (the disk's last, partial cluster counts
+ * as whole), all in bytes.
+ */
+export function wholeClustersOf(offset: number, length: number, clusterSize: number, size: number): { end: number; alignedStart: number; alignedEnd: number } {
+  const end = offset + length;
+  const alignedStart = Math.min(Math.ceil(offset / clusterSize) * clusterSize, end);
+  const alignedEnd = end === size ? end : Math.max(Math.floor(end / clusterSize) * clusterSize, alignedStart);
+  return { end, alignedStart, alignedEnd };
 }

@@ -6,9 +6,10 @@
 import { HEADER_STRUCT_SIZE_BYTES, SECTOR_SIZE_BYTES } from '../qed/constants.ts';
 import { QedArgumentError, QedClosedError, QedRangeError, QedReadOnlyError } from '../qed/errors.ts';
 import { type Geometry, roundDownToCluster } from '../qed/geometry.ts';
-import { type QedHeader, decodeBackingName, decodeHeader, hasBackingFile, isBackingRaw, isValidImageSize, validateHeader } from '../qed/header.ts';
-import { assertRequestInside, describeImage } from './image-info.ts';
-import { openBacking } from './backing.ts';
+import { decodeHeader, hasBackingFile, isBackingRaw, isValidImageSize, validateHeader } from '../qed/header.ts';
+import { assertRequestInside, describeImage, wholeClustersOf } from './image-info.ts';
+import { openBacking, readBackingName } from './backing.ts';
+import { validGroupCommitLimit, validPageBytes } from './open-options.ts';
 import type { BlockReader } from './block-reader.ts';
 import { checkImage } from './check.ts';
 import { forEachTableChunk } from './cluster-state.ts';
@@ -186,11 +187,7 @@ export class QedImage implements BlockReader {
   #wholeClusters(offset: number, length: number): { end: number; alignedStart: number; alignedEnd: number } {
     this.#assertWritable();
     this.#assertRange(offset, length);
-    const cs = this.geometry.clusterSize;
-    const end = offset + length;
-    const alignedStart = Math.min(Math.ceil(offset / cs) * cs, end);
-    const alignedEnd = end === this.size ? end : Math.max(Math.floor(end / cs) * cs, alignedStart);
-    return { end, alignedStart, alignedEnd };
+    return wholeClustersOf(offset, length, this.geometry.clusterSize, this.size);
   }
 
   /** Makes every completed write durable. The need-check bit is left as it is (see `markClean`). */
@@ -339,25 +336,4 @@ export class QedImage implements BlockReader {
     this.#assertOpen();
     assertRequestInside(offset, length, this.size);
   }
-}
-
-/** `bytes` when it is a power of two of at least 512 (or undefined: the default); `QedArgumentError` otherwise. */
-function validPageBytes(bytes: number | undefined): number | undefined {
-  if (bytes === undefined) return undefined;
-  if (!Number.isSafeInteger(bytes) || bytes < 512 || (bytes & (bytes - 1)) !== 0) throw new QedArgumentError(`l2PageBytes ${bytes} must be a power of two of at least 512`);
-  return bytes;
-}
-
-/** `limit` when it is a positive integer (or undefined: the default); `QedArgumentError` otherwise. */
-function validGroupCommitLimit(limit: number | undefined): number | undefined {
-  if (limit === undefined) return undefined;
-  if (!Number.isSafeInteger(limit) || limit < 1) throw new QedArgumentError(`groupCommitLimit ${limit} must be a positive integer`);
-  return limit;
-}
-
-/** Reads the backing name stored in the header area. */
-function readBackingName(file: SyncFile, header: QedHeader): string {
-  const bytes = new Uint8Array(header.backingFilenameSize);
-  readFully(file, bytes, header.backingFilenameOffset);
-  return decodeBackingName(bytes);
 }
