@@ -54,7 +54,7 @@ export class ImageState {
     this.groupCommitLimit = groupCommitLimit;
     this.header = header;
     this.geometry = geometry;
-    this.cache = new L2Cache(l2CacheBytes);
+    this.cache = new L2Cache(l2CacheBytes, (offset) => this.pending.has(offset));
     this.pageBytes = Math.min(Math.max(l2PageBytes, MIN_L2_PAGE_BYTES), geometry.tableBytes);
     this.fileEnd = roundDownToCluster(geometry, file.getSize());
     this.needCheckOnDisk = needsCheck(header);
@@ -237,7 +237,6 @@ export class ImageState {
     for (const waiting of [...this.pending.pages()]) {
       writeFully(this.file, waiting.page.bytes.subarray(waiting.start, waiting.end), waiting.offset + waiting.start);
       this.pending.written(waiting.offset);
-      this.cache.unpin(waiting.offset);
     }
     this.io.groupCommits++;
   }

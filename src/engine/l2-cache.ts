@@ -30,19 +30,24 @@ export interface L2CacheStats {
 
 /**
  * Cache of L2 pages (each a `Table` of its entries): callers change a page and write the changed
- * sectors to the file, at once or, for a group commit, later (the page is pinned meanwhile); the
+ * sectors to the file, at once or, for a group commit, later (the page is kept meanwhile); the
  * page held here is the only copy in memory. At least one page is always kept, whatever the budget.
  */
 export class L2Cache {
   readonly #maxBytes: number;
   readonly #pages = new Map<number, Table>();
-  /** Offsets of pages that must stay (their changes wait for a group commit). */
-  readonly #pinned = new Set<number>();
+  /** True for the offset of a page that must stay (its changes wait for a group commit). */
+  readonly #mustKeep: (offset: number) => boolean;
   readonly #stats: L2CacheStats = { hits: 0, misses: 0, evictions: 0, bytes: 0 };
 
-  /** Creates a cache holding at most `maxBytes` bytes of pages (but always one). */
-  constructor(maxBytes: number = DEFAULT_L2_CACHE_BYTES) {
+  /**
+   * Creates a cache holding at most `maxBytes` bytes of pages (but always one). Pages for which
+   * `mustKeep` is true are never evicted, and may take the cache over budget (the group-commit
+   * limit bounds them).
+   */
+  constructor(maxBytes: number = DEFAULT_L2_CACHE_BYTES, mustKeep: (offset: number) => boolean = () => false) {
     this.#maxBytes = maxBytes;
+    this.#mustKeep = mustKeep;
   }
 
   /** The page at file offset `offset`, marking it most recently used and counting a hit, or undefined (a miss). */
@@ -69,29 +74,15 @@ export class L2Cache {
     this.#stats.bytes += page.bytes.byteLength;
     for (const [key, victim] of this.#pages) {
       if (this.#stats.bytes <= this.#maxBytes || this.#pages.size <= 1) break;
-      if (key === offset || this.#pinned.has(key)) continue; // the new page stays: its caller is about to use it
+      if (key === offset || this.#mustKeep(key)) continue; // the new page stays: its caller is about to use it
       this.#pages.delete(key);
       this.#stats.bytes -= victim.bytes.byteLength;
       this.#stats.evictions++;
     }
   }
 
-  /**
-   * Keeps the cached page at `offset` from eviction until `unpin`: it holds changes not yet in the
-   * file. Pinned pages may take the cache over budget; the group-commit limit bounds them.
-   */
-  pin(offset: number): void {
-    this.#pinned.add(offset);
-  }
-
-  /** Lets the page at `offset` be evicted again. */
-  unpin(offset: number): void {
-    this.#pinned.delete(offset);
-  }
-
-  /** Drops every page (after a repair rewrote tables on disk; nothing may be pinned then). */
+  /** Drops every page (after a repair rewrote tables on disk; no page may be waiting for a commit then). */
   clear(): void {
-    this.#pinned.clear();
     this.#pages.clear();
     this.#stats.bytes = 0;
   }

@@ -2,7 +2,7 @@
  * `L2Table`: one L2 table of an open image, read and changed a page at a time through the L2
  * cache. Only the pages a request touches are read, so a lookup costs one page (4 KiB by
  * default) however large the table. A change goes to the file before the call returns, except a
- * deferred one (group commit, `pending-tables.ts`), which waits in its pinned page; every other
+ * deferred one (group commit, `pending-tables.ts`), which waits in its cached page (kept there); every other
  * change first commits those that wait, so no sector reaches the file with entries whose data is
  * not yet durable. The cached page is the only copy in memory.
  */
@@ -62,14 +62,11 @@ export class L2Table {
   }
 
   /**
-   * Like `update`, but the changed sectors wait in their pinned pages for the next group commit
+   * Like `update`, but the changed sectors wait in their cached pages for the next group commit
    * (`L2PageStore.commitPending`); lookups see the new entries at once.
    */
   updateDeferred(index: number, count: number, first: number, step: number): void {
-    this.#fillPages(index, count, first, step, (page, at, range) => {
-      this.#store.cache.pin(at);
-      this.#store.pending.add(at, page, range.start, range.start + range.length);
-    });
+    this.#fillPages(index, count, first, step, (page, at, range) => this.#store.pending.add(at, page, range.start, range.start + range.length));
   }
 
   /**

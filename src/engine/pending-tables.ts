@@ -17,7 +17,7 @@ export const DEFAULT_GROUP_COMMIT_LIMIT = 1;
 export interface PendingPage {
   /** File offset of the page, in bytes. */
   readonly offset: number;
-  /** The cached page (the cache keeps it pinned until the commit). */
+  /** The cached page (the cache keeps it until the commit, see `has`). */
   readonly page: Table;
   /** Changed byte range within the page, `[start, end)`, in whole 512-byte sectors. */
   start: number;
@@ -39,6 +39,11 @@ export class PendingTableWrites {
     } else {
       this.#pages.set(offset, { offset, page, start, end });
     }
+  }
+
+  /** True when the page at file `offset` waits (the L2 cache keeps it). */
+  has(offset: number): boolean {
+    return this.#pages.has(offset);
   }
 
   /** True when nothing waits. */
