@@ -1,9 +1,10 @@
 /**
- * The demo's compressed qcow2 base: `demo/assets/guest/base-rootfs.qcow2`, the shared base
+ * The demo's compressed qcow2 bases: `demo/assets/guest/base-rootfs.qcow2`, the shared base
  * `base-rootfs.ext2` written as a qcow2 image (version 3) whose clusters are each deflated, by
- * qedisk's own `writeQcow2` (no qemu-img). Overlays on it over HTTP fetch only the compressed
- * clusters the guest reads. Rebuilt only when the ext2 base or the writer changed (the recipe's
- * hash is kept in `base-rootfs.qcow2.recipe` beside it); a rebuild that gives the same bytes
+ * qedisk's own `writeQcow2` (no qemu-img), and likewise `python-rootfs.qcow2` from the Python
+ * base when that has been built. Overlays on them over HTTP fetch only the compressed clusters
+ * the guest reads. Each is rebuilt only when its ext2 base or the writer changed (the recipe's
+ * hash is kept in `<name>.qcow2.recipe` beside it); a rebuild that gives the same bytes
  * leaves the file as it is, so its HTTP validators (the dev server's ETag follows the
  * modification time) stay valid for the overlays that read through it. Deterministic: fflate's
  * pure-JavaScript deflate gives the same bytes on every machine.
@@ -17,11 +18,23 @@ import { RawReader, writeQcow2 } from '../src/formats/index.ts';
 
 /** The checkout this file lives in. */
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-/** The raw ext2 base it is made from, and the file it makes, in the guest folder. */
-export const BASE_EXT2_FILE = 'base-rootfs.ext2';
-export const BASE_QCOW2_FILE = 'base-rootfs.qcow2';
-/** The recipe stamp beside it. */
-const STAMP_FILE = 'base-rootfs.qcow2.recipe';
+/** A compressed base: the raw ext2 image it is made from, the file it makes and its recipe stamp, in the guest folder. */
+export interface CompressedBaseFiles {
+  /** The raw ext2 base. */
+  ext2: string;
+  /** The compressed qcow2 image made from it. */
+  qcow2: string;
+  /** The recipe stamp beside it. */
+  stamp: string;
+}
+
+/** The shared (busybox) base. */
+export const BUSYBOX_QCOW2_BASE: CompressedBaseFiles = { ext2: 'base-rootfs.ext2', qcow2: 'base-rootfs.qcow2', stamp: 'base-rootfs.qcow2.recipe' };
+/** The Python sandbox base (its ext2 image is built only on request: `ensure-guest-assets.mjs --python`). */
+export const PYTHON_QCOW2_BASE: CompressedBaseFiles = { ext2: 'python-rootfs.ext2', qcow2: 'python-rootfs.qcow2', stamp: 'python-rootfs.qcow2.recipe' };
+/** The shared base's files, by their former names. */
+export const BASE_EXT2_FILE = BUSYBOX_QCOW2_BASE.ext2;
+export const BASE_QCOW2_FILE = BUSYBOX_QCOW2_BASE.qcow2;
 /** Bytes per qcow2 cluster (QEMU's default). */
 export const BASE_QCOW2_CLUSTER_BYTES = 64 * 1024;
 /** Sources whose change changes the file (besides the ext2 base), relative to the checkout. */
@@ -36,6 +49,8 @@ export interface BaseQcow2Options {
   guestDir?: string;
   /** Build even when the stamp says the file is up to date. */
   force?: boolean;
+  /** Which base (default the shared busybox base). */
+  base?: CompressedBaseFiles;
 }
 
 /** SHA-256 of `data`, hex. */
@@ -64,14 +79,16 @@ export function buildBaseQcow2(ext2: Uint8Array): Uint8Array {
 }
 
 /**
- * Makes sure `base-rootfs.qcow2` in the guest folder is the compressed image of the ext2 base
- * there. Returns what it did; `no ext2 base` when there is none to make it from (nothing done).
+ * Makes sure the base's qcow2 file in the guest folder (`base-rootfs.qcow2` by default) is the
+ * compressed image of its ext2 base there. Returns what it did; `no ext2 base` when there is none
+ * to make it from (nothing done).
  */
 export function ensureBaseQcow2(options: BaseQcow2Options = {}): BaseQcow2Outcome {
   const guestDir = options.guestDir ?? join(REPO_ROOT, 'demo', 'assets', 'guest');
-  const ext2Path = join(guestDir, BASE_EXT2_FILE);
-  const qcow2Path = join(guestDir, BASE_QCOW2_FILE);
-  const stampPath = join(guestDir, STAMP_FILE);
+  const base = options.base ?? BUSYBOX_QCOW2_BASE;
+  const ext2Path = join(guestDir, base.ext2);
+  const qcow2Path = join(guestDir, base.qcow2);
+  const stampPath = join(guestDir, base.stamp);
   if (!existsSync(ext2Path)) return 'no ext2 base';
   const ext2 = readFileSync(ext2Path);
   const recipe = recipeHash(ext2);

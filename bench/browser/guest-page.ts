@@ -114,14 +114,16 @@ function receive(byte: number): void {
   if (state.marks['ready'] !== undefined && state.serial.endsWith('qedisk# ')) mark('shell');
 }
 
-/** `?base=PATH`: the disk is an overlay of the HTTP base at PATH (raw), as the demo's shared-base disks are. */
+/** `?base=PATH`: the disk is an overlay of the HTTP base at PATH, as the demo's shared-base disks are. */
 const basePath = params.get('base');
+/** `?base-format=qcow2`: that base (and the one `?cache-base` caches) is a qcow2 image; raw otherwise. */
+const baseFormat = params.get('base-format') === 'qcow2' ? 'qcow2' : 'raw';
 
 async function openBenchDisk(): Promise<Disk> {
   const size = Number(params.get('size') ?? '64') * MIB;
   const name = params.get('name') ?? 'guest-bench';
   if (basePath !== null) {
-    opfsDisk = await openDisk(name, { create: { base: { kind: 'url', url: basePath, format: 'raw' } } });
+    opfsDisk = await openDisk(name, { create: { base: { kind: 'url', url: basePath, format: baseFormat } } });
     return timedDisk(opfsDisk, () => state.diskTimes);
   }
   const opened = params.get('disk') === 'memory' ? localDisk(QedImage.create(new MemoryFile(), { size }), { name }) : await openDisk(name, { create: { size } });
@@ -137,7 +139,7 @@ async function deleteDisks(names: readonly string[]): Promise<void> {
 
 /** `?cache-base=PATH`: makes a disk on the base at PATH and its whole base available offline (kept: the cache stays while a disk uses it). */
 async function cacheBase(path: string): Promise<void> {
-  const prepared = await openDisk(params.get('name') ?? 'guest-bench-cache', { create: { base: { kind: 'url', url: path, format: 'raw' } } });
+  const prepared = await openDisk(params.get('name') ?? 'guest-bench-cache', { create: { base: { kind: 'url', url: path, format: baseFormat } } });
   await prepared.makeAvailableOffline();
   await prepared.close();
   mark('cached');

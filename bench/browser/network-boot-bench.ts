@@ -16,8 +16,10 @@
  * over localhost makes one first (`--record` makes it again). The files are generated, never
  * committed.
  *
- * `node --import tsx bench/browser/network-boot-bench.ts [--json] [--quick] [--repeats=N] [--record] [--only=busybox|python]`;
- * `networkBootLines()` is what `npm run bench` wires in.
+ * `node --import tsx bench/browser/network-boot-bench.ts [--json] [--quick] [--repeats=N] [--record] [--only=busybox|python|python-qcow2]`;
+ * `networkBootLines()` is what `npm run bench` wires in. With `QEDISK_NETWORK_CACHED_ONLY=1` only the
+ * cached boots run (to study a base's read path without the link); each boot's log line gives the
+ * guest's disk reads and their summed time.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
@@ -71,19 +73,20 @@ export async function networkBootSamples(options: NetworkBootOptions = {}): Prom
   const repeats = Math.max(1, options.repeats ?? 1);
   const log = options.log ?? (() => undefined);
   const bases = NETWORK_BASES.filter((base) => !options.bases || options.bases.includes(base.key));
-  execFileSync(process.execPath, [join(repoRoot, 'scripts', 'ensure-guest-assets.mjs'), '--strict', ...(bases.some((b) => b.key === 'python') ? ['--python'] : [])], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(process.execPath, [join(repoRoot, 'scripts', 'ensure-guest-assets.mjs'), '--strict', ...(bases.some((b) => b.key.startsWith('python')) ? ['--python'] : [])], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (bases.some((b) => b.file.endsWith('.qcow2'))) execFileSync(process.execPath, [join(repoRoot, 'scripts', 'ensure-base-qcow2.mjs'), '--strict', '--python'], { stdio: ['ignore', 'ignore', 'inherit'] });
   const host = await startGuestBenchHost();
   let proxy: ThrottleProxy | null = null;
   const samples: NetworkBootSamples = {};
   try {
-    proxy = await startThrottleProxy(host.baseUrl, (path) => path.startsWith('/demo/assets/guest/') && (path.endsWith('.ext2') || path.endsWith('.manifest.json')));
-    const variants: BootVariant[] = [{ profile: null, manifest: false, cached: true }, ...NETWORK_PROFILES.flatMap((profile) => [false, true].map((manifest) => ({ profile, manifest, cached: false })))];
+    proxy = await startThrottleProxy(host.baseUrl, (path) => path.startsWith('/demo/assets/guest/') && (path.endsWith('.ext2') || path.endsWith('.qcow2') || path.endsWith('.manifest.json')));
+    const variants: BootVariant[] = [{ profile: null, manifest: false, cached: true }, ...(process.env['QEDISK_NETWORK_CACHED_ONLY'] ? [] : NETWORK_PROFILES).flatMap((profile) => [false, true].map((manifest) => ({ profile, manifest, cached: false })))];
     for (const base of bases) {
       const session = await NetworkBootSession.open(host.browser, proxy, base);
       try {
         // The first boot is cold (it saves the guest's state for the others) over localhost; it records the manifest.
         const first = await session.boot({ profile: null, manifest: false, cached: false }, 'cold');
-        log(`  ${base.key.padEnd(7)} ${'first boot (cold VM, localhost)'.padEnd(30)} ${describeRun(first)}`);
+        log(`  ${base.key.padEnd(12)} ${'first boot (cold VM, localhost)'.padEnd(30)} ${describeRun(first)}`);
         if (options.record || !existsSync(manifestPath(base))) writeManifest(base, first, log);
         const byVariant: Record<string, BootRun[]> = {};
         samples[base.key] = byVariant;
@@ -92,7 +95,7 @@ export async function networkBootSamples(options: NetworkBootOptions = {}): Prom
             const run = await session.boot(variant, 'auto');
             if (run.startedFrom !== 'saved-state') throw new Error(`${base.key} ${variantKey(variant.profile, variant.manifest)}: started ${run.startedFrom}, not from the saved state`);
             (byVariant[variantKey(variant.profile, variant.manifest)] ??= []).push(run);
-            log(`  ${base.key.padEnd(7)} ${variantKey(variant.profile, variant.manifest).padEnd(30)} ${describeRun(run)}`);
+            log(`  ${base.key.padEnd(12)} ${variantKey(variant.profile, variant.manifest).padEnd(30)} ${describeRun(run)}`);
           }
         }
       } finally {
@@ -109,7 +112,8 @@ export async function networkBootSamples(options: NetworkBootOptions = {}): Prom
 function describeRun(run: BootRun): string {
   const python = run.pythonS === null ? '' : `, python ${run.pythonS.toFixed(1)} s (${(run.pythonS - run.shellS).toFixed(1)} s after the shell)`;
   const prefetch = run.prefetch ? `, prefetch ${run.prefetch.state} ${(run.prefetch.bytes / 1e6).toFixed(1)} MB in ${run.prefetch.requests} requests` : '';
-  return `shell ${run.shellS.toFixed(1)} s (disk phase ${(run.shellS - run.startLineS).toFixed(1)} s)${python}; ${(run.bytes / 1e6).toFixed(2)} MB in ${run.requests} requests over the link${prefetch}`;
+  const reads = `; ${run.diskReads.count} guest reads took ${(run.diskReads.totalMs / 1000).toFixed(1)} s in all`;
+  return `shell ${run.shellS.toFixed(1)} s (disk phase ${(run.shellS - run.startLineS).toFixed(1)} s)${python}; ${(run.bytes / 1e6).toFixed(2)} MB in ${run.requests} requests over the link${prefetch}${reads}`;
 }
 
 const median = (values: readonly number[]): number => {
@@ -135,7 +139,7 @@ export function networkBootLines(samples: NetworkBootSamples): GuestBenchLine[] 
         const bytes = median(runs.map((run) => run.bytes));
         const requests = median(runs.map((run) => run.requests));
         lines.push({
-          name: `network boot, ${base.key} base, ${profile.label}, ${manifest ? 'manifest' : 'no manifest'}: page load to ${base.command ? 'python3 output' : 'shell'} (${(bytes / 1e6).toFixed(1)} MB, ${requests} requests)`,
+          name: `network boot, ${base.label}, ${profile.label}, ${manifest ? 'manifest' : 'no manifest'}: page load to ${base.command ? 'python3 output' : 'shell'} (${(bytes / 1e6).toFixed(1)} MB, ${requests} requests)`,
           unit: 's',
           qedisk: time,
           baseline,

@@ -13,7 +13,9 @@ import { warmUp } from './guest-session.ts';
 /** A base the benchmark boots from, and what it runs once the shell is up. */
 export interface NetworkBase {
   /** Short name for the table. */
-  key: 'busybox' | 'python';
+  key: 'busybox' | 'python' | 'python-qcow2';
+  /** How the table names it. */
+  label: string;
   /** File name in `demo/assets/guest/`. */
   file: string;
   /** Command sent to the shell after the prompt (null: the shell is the end). */
@@ -22,11 +24,22 @@ export interface NetworkBase {
   expect: string;
 }
 
-/** The bases: the demo's busybox base (to the shell) and the Python base (to Python's output). */
+/** The Python base's command and the line of its output that ends the measurement. */
+const PYTHON_COMMAND = { command: "chroot /mnt /usr/bin/python3 -c 'print(sum(range(10)))'", expect: '^45\\r?$' };
+
+/**
+ * The bases: the demo's busybox base (to the shell), the Python base (to Python's output), and the
+ * Python base as the compressed qcow2 image `scripts/ensure-base-qcow2.mjs` makes of it (the same
+ * disk in fewer bytes, for slow links).
+ */
 export const NETWORK_BASES: readonly NetworkBase[] = [
-  { key: 'busybox', file: 'base-rootfs.ext2', command: null, expect: '' },
-  { key: 'python', file: 'python-rootfs.ext2', command: "chroot /mnt /usr/bin/python3 -c 'print(sum(range(10)))'", expect: '^45\\r?$' },
+  { key: 'busybox', label: 'busybox base', file: 'base-rootfs.ext2', command: null, expect: '' },
+  { key: 'python', label: 'python base', file: 'python-rootfs.ext2', ...PYTHON_COMMAND },
+  { key: 'python-qcow2', label: 'python base as compressed qcow2', file: 'python-rootfs.qcow2', ...PYTHON_COMMAND },
 ];
+
+/** The image format of `base`'s file, as the page's `base-format` parameter names it. */
+const baseFormat = (base: NetworkBase): 'raw' | 'qcow2' => (base.file.endsWith('.qcow2') ? 'qcow2' : 'raw');
 
 /** Which boot: over the emulated link (`profile`) or localhost (null), with the manifest served or hidden, the whole base cached first or not. */
 export interface BootVariant {
@@ -53,6 +66,8 @@ export interface BootRun {
   prefetch: BasePrefetchStatus | null;
   /** The chunks the boot read, in first-read order. */
   readOrder: RemoteBaseStatus['readOrder'] | null;
+  /** The guest's disk reads up to the end mark: how many, and their summed time from call to answer (ms). */
+  diskReads: { count: number; totalMs: number };
 }
 
 const BOOT_TIMEOUT_MS = 900_000;
@@ -120,13 +135,13 @@ export class NetworkBootSession {
     const path = basePath(this.#base);
     proxy.profile = null;
     proxy.hideManifests = true;
-    if (variant.cached) await utilityPage(this.#context, proxy, `cache-base=${encodeURIComponent(path)}&name=keeper`, 'cached');
+    if (variant.cached) await utilityPage(this.#context, proxy, `cache-base=${encodeURIComponent(path)}&base-format=${baseFormat(this.#base)}&name=keeper`, 'cached');
     proxy.profile = variant.profile;
     proxy.hideManifests = !variant.manifest;
     proxy.resetCounters();
     const page = await this.#context.newPage();
     try {
-      const query = new URLSearchParams({ base: path, name, start });
+      const query = new URLSearchParams({ base: path, 'base-format': baseFormat(this.#base), name, start });
       await page.goto(`${proxy.baseUrl}/bench/browser/guest-page.html?${query.toString()}`, { timeout: PAGE_TIMEOUT_MS });
       if (this.#base.command) await page.evaluate((pattern) => window.guestBench.watch('command', pattern), this.#base.expect);
       const shellS = await markOf(page, 'shell', BOOT_TIMEOUT_MS);
@@ -139,8 +154,9 @@ export class NetworkBootSession {
       const { requests, bytes } = proxy.counters();
       const status = await page.evaluate(() => window.guestBench.baseStatus());
       const startedFrom = await page.evaluate(() => window.guestBench.startedFrom ?? 'unknown');
+      const diskReads = await page.evaluate(() => ({ count: window.guestBench.diskTimes.read.durationsMs.length, totalMs: window.guestBench.diskTimes.read.durationsMs.reduce((sum, ms) => sum + ms, 0) }));
       await page.evaluate(() => window.guestBench.stop());
-      return { startedFrom, shellS, startLineS, pythonS, requests, bytes, prefetch: status?.prefetch ?? null, readOrder: status?.readOrder ?? null };
+      return { startedFrom, shellS, startLineS, pythonS, requests, bytes, prefetch: status?.prefetch ?? null, readOrder: status?.readOrder ?? null, diskReads };
     } finally {
       proxy.profile = null;
       await page.close();
