@@ -17,9 +17,15 @@ import type { ChainLevel, RemoteBaseStatus } from '../src/protocol/types.ts';
 import type { BackingRequest, BackingResolver } from '../src/engine/types.ts';
 import type { SyncFile } from '../src/engine/sync-file.ts';
 import { QedBackingError } from '../src/qed/errors.ts';
+import { InflatePendingError, hasNativeRawInflate, nativeRawInflate, runDeferringInflate } from '../src/formats/codec/deferred-inflate.ts';
 import { CountedFile, type ReadCounter } from './counted-file.ts';
 import { acquireSharedDiskLock } from './disk-lock.ts';
 import { findFile, openReadOnly } from './opfs-folder.ts';
+
+/** Whether this browser decodes raw DEFLATE natively (checked once). */
+const NATIVE_INFLATE = hasNativeRawInflate();
+/** Rounds of native decoding one action may take before its clusters are decoded synchronously (each round decodes at least one). */
+const MAX_INFLATE_ROUNDS = 256;
 
 /** Most backing files one open may prepare (the engine refuses chains deeper than 64). */
 const MAX_PREPARED_PER_OPEN = 66;
@@ -97,10 +103,23 @@ export class BackingChain {
     }
   }
 
-  /** Runs engine `action`, fetching missing HTTP base chunks and retrying as needed. */
-  run<T>(action: () => T): Promise<T> {
-    if (!this.remoteBase()) return new Promise((resolve) => resolve(action()));
-    return runWithBacking(action, { load: (error) => this.#load(error) });
+  /**
+   * Runs engine `action`, fetching missing HTTP base chunks and retrying as needed. Compressed
+   * clusters of a qcow2 base are decoded by the browser's native `DecompressionStream` between
+   * tries (`deferred-inflate.ts`), several times faster than the engine's own decoder.
+   */
+  async run<T>(action: () => T): Promise<T> {
+    const attempt = NATIVE_INFLATE ? () => runDeferringInflate(nativeRawInflate, action) : action;
+    for (let round = 0; ; round++) {
+      const once = round < MAX_INFLATE_ROUNDS ? attempt : action;
+      try {
+        if (!this.remoteBase()) return once();
+        return await runWithBacking(once, { load: (error) => this.#load(error) });
+      } catch (error) {
+        if (!(error instanceof InflatePendingError)) throw error;
+        await error.settle();
+      }
+    }
   }
 
   /** The HTTP base the chain uses, or null. */

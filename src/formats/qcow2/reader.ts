@@ -15,6 +15,7 @@ import { ImageCorruptionError } from '../errors.ts';
 import { readMetadata } from '../file-read.ts';
 import { type BlockStatus, type ImageReader, assertReadInside } from '../image-reader.ts';
 import { LruCache } from '../lru-cache.ts';
+import { type AsyncRawInflate, type InflateJob, InflatePendingError, deferredInflate } from '../codec/deferred-inflate.ts';
 import { INCOMPATIBLE } from './constants.ts';
 import { type EntryLayout, type Granule, decodeGranule, decodeL1Entry, granuleBytes } from './entries.ts';
 import { QCOW2_HEADER_PROBE_BYTES, type Qcow2Header, decodeBackingName, decodeQcow2Extensions, decodeQcow2Header, validateQcow2Features } from './header.ts';
@@ -62,6 +63,8 @@ export class Qcow2Reader implements ImageReader {
   readonly #l1: DataView;
   readonly #l2Cache: LruCache<DataView>;
   readonly #clusterCache = new LruCache<Uint8Array>(COMPRESSED_CACHE_BYTES);
+  /** Clusters (by host offset) the deferred decoder declined: decoded synchronously, for the typed error. */
+  readonly #syncOnly = new Set<number>();
   #backing: BlockReader | null = null;
   readonly #inflateRaw: RawInflateFastPath | undefined;
 
@@ -116,6 +119,8 @@ export class Qcow2Reader implements ImageReader {
   readInto(offset: number, target: Uint8Array): void {
     assertReadInside(offset, target.byteLength, this.size);
     const end = offset + target.byteLength;
+    const inflate = this.header.compressionType === 'zstd' ? null : deferredInflate();
+    if (inflate) this.#deferMissingClusters(offset, end, inflate);
     for (let position = offset; position < end; ) {
       const run = this.#runAt(position, end);
       const piece = target.subarray(position - offset, position - offset + run.length);
@@ -145,6 +150,7 @@ export class Qcow2Reader implements ImageReader {
     } finally {
       this.#l2Cache.clear();
       this.#clusterCache.clear();
+      this.#syncOnly.clear();
       this.#file.close();
     }
   }
@@ -195,6 +201,35 @@ export class Qcow2Reader implements ImageReader {
     const view = viewOf(table);
     this.#l2Cache.set(offset, view, table.byteLength);
     return view;
+  }
+
+  /**
+   * Inside `runDeferringInflate`: throws `InflatePendingError` for the compressed clusters of
+   * guest bytes `[offset, end)` that are not decoded yet, having read their compressed bytes (so a
+   * remote base fetches them first). Returns, to decode synchronously, when there are none, or more
+   * than half the cache holds (they could not all stay in it for the retry).
+   */
+  #deferMissingClusters(offset: number, end: number, inflate: AsyncRawInflate): void {
+    const { clusterSize } = this.header;
+    const jobs: InflateJob[] = [];
+    const listed = new Set<number>();
+    for (let position = offset; position < end; ) {
+      const run = this.#runAt(position, end);
+      const { granule } = run;
+      position += run.length;
+      if (granule.kind !== 'compressed' || listed.has(granule.host) || this.#syncOnly.has(granule.host)) continue;
+      if (this.#clusterCache.get(granule.host)) continue;
+      listed.add(granule.host);
+      const input = new Uint8Array(granule.compressedBytes);
+      readFully(this.#file, input, granule.host);
+      jobs.push({
+        input,
+        outputBytes: clusterSize,
+        deliver: (output) => (output ? this.#clusterCache.set(granule.host, output, clusterSize) : this.#syncOnly.add(granule.host)),
+      });
+    }
+    if (jobs.length === 0 || jobs.length * clusterSize * 2 > COMPRESSED_CACHE_BYTES) return;
+    throw new InflatePendingError(jobs, inflate);
   }
 
   /** The decompressed cluster a compressed granule describes (cached; owned by the cache). */
