@@ -5,7 +5,7 @@
  */
 import type { Page } from '../driver/index.ts';
 import type { Inspection } from './harness.ts';
-import { type StreamKnowledge, type Verdict, judgeRecovered, qemuCheck } from './oracle.ts';
+import { type LandingOrder, type StreamKnowledge, type Verdict, judgeRecovered, qemuCheck } from './oracle.ts';
 import { type StreamReports, decodeBase64 } from './pages.ts';
 import { STREAM_DISK } from './stream.ts';
 
@@ -38,6 +38,8 @@ export interface KillResult {
   inspection: Inspection;
   /** Every guest byte after reopening. */
   content: Uint8Array;
+  /** What the oracle required of the ops not heard complete: an overlay's group commits may land them in any order. */
+  order: LandingOrder;
   /** The oracle's verdict. */
   verdict: Verdict;
   /** `qemu-img check` exit status of the file the dead page left. */
@@ -82,6 +84,7 @@ export async function runKillPoint(options: {
   const known: StreamKnowledge = { seed: point.seed, first: 0, settled: progress.settled, flushed: progress.flushed, limit: end };
   const inspection = await reopenPage.evaluate((name) => window.reliability.inspect(name), disk);
   const content = decodeBase64(inspection.contentBase64);
+  const order: LandingOrder = options.base ? 'any-unanswered' : 'in-order';
   const backingName = inspection.backingFile;
   const qemu = qemuCheck(decodeBase64(inspection.rawBase64), options.base && backingName !== null ? { name: backingName, bytes: options.base.file } : undefined);
   return {
@@ -90,7 +93,8 @@ export async function runKillPoint(options: {
     streamEnded: progress.ended !== null,
     inspection,
     content,
-    verdict: judgeRecovered(options.initial, content, known),
+    order,
+    verdict: judgeRecovered(options.initial, content, known, order),
     qemuStatus: qemu.status,
     qemuOutput: qemu.output,
     page: reopenPage,

@@ -22,13 +22,23 @@ export interface StreamKnowledge {
   limit: number;
 }
 
+/**
+ * What a killed page's disk must show of the ops sent after the last one heard complete.
+ * `in-order`: a prefix of them (a plain disk writes each request before it starts the next).
+ * `any-unanswered`: any of them, each byte old or new (an overlay's group commits: unanswered
+ * writes may land in any order, as on a disk with a write cache, and the commit that answers
+ * them makes them durable). In both, every op heard complete landed.
+ */
+export type LandingOrder = 'in-order' | 'any-unanswered';
+
 /** The verdict on a recovered disk; `problems` is empty when it passes. */
 export interface Verdict {
   /** What is wrong, one line each. */
   problems: string[];
   /**
    * The stream prefix the disk holds: ops before it landed, op `prefix` may be partly there
-   * (each of its bytes old or new), none after it. -1 when no prefix fits.
+   * (each of its bytes old or new), none after it. -1 when no prefix fits (a problem only for
+   * `in-order`).
    */
   prefix: number;
   /** Guest bytes compared. */
@@ -40,28 +50,32 @@ const CHUNK_BYTES = 4096;
 
 /**
  * Judges `actual` (every guest byte after reopening) against stream `known` run on a disk that
- * held `initial`. Two checks: (1) the crash-sweep rule: every byte reads as its value at the last
- * completed flush, or as a value some op sent since wrote there; (2) the stronger rule a killed
- * page (not a crashed OS) must meet: the disk holds a prefix of the stream no shorter than what
- * was heard to complete, with at most the op after it partly applied.
+ * held `initial`. Three checks: (1) the crash-sweep rule: every byte reads as its value at the
+ * last completed flush, or as a value some op sent since wrote there; (2) what a killed page (not
+ * a crashed OS) must meet: every op heard complete landed, so every byte reads as its value after
+ * them or as a value a later op wrote; (3) for `in-order`, the disk holds a prefix of the stream
+ * no shorter than what was heard to complete, with at most the op after it partly applied.
  */
-export function judgeRecovered(initial: Uint8Array, actual: Uint8Array, known: StreamKnowledge): Verdict {
+export function judgeRecovered(initial: Uint8Array, actual: Uint8Array, known: StreamKnowledge, order: LandingOrder = 'in-order'): Verdict {
   const problems: string[] = [];
   if (actual.byteLength !== initial.byteLength) problems.push(`the disk reads ${actual.byteLength} bytes, expected ${initial.byteLength}`);
   const stable = initial.slice();
   for (let index = known.first; index < known.flushed; index++) applyStreamOp(stable, streamOp(known.seed, index, initial.byteLength));
-  const since = indexOps(known, initial.byteLength);
-  const weak = firstUnexplainedByte(actual, stable, since);
+  const weak = firstUnexplainedByte(actual, stable, indexOps(known, known.flushed, initial.byteLength), 'the last completed flush');
   if (weak !== null) problems.push(weak);
+  const answered = stable.slice();
+  for (let index = known.flushed; index < known.settled; index++) applyStreamOp(answered, streamOp(known.seed, index, initial.byteLength));
+  const lost = firstUnexplainedByte(actual, answered, indexOps(known, known.settled, initial.byteLength), 'the last op heard complete');
+  if (lost !== null) problems.push(`an op heard complete did not land: ${lost}`);
   const prefix = findPrefix(stable, actual, known);
-  if (prefix < 0) problems.push(`no prefix of ops ${known.settled}..${known.limit} of stream ${known.seed} matches the disk`);
+  if (prefix < 0 && order === 'in-order') problems.push(`no prefix of ops ${known.settled}..${known.limit} of stream ${known.seed} matches the disk`);
   return { problems, prefix, bytesVerified: actual.byteLength };
 }
 
-/** The data ops from the last completed flush up to `limit`, listed per 4 KiB chunk they touch. */
-function indexOps(known: StreamKnowledge, diskSize: number): Map<number, StreamOp[]> {
+/** The data ops from index `from` up to `known.limit`, listed per 4 KiB chunk they touch. */
+function indexOps(known: StreamKnowledge, from: number, diskSize: number): Map<number, StreamOp[]> {
   const byChunk = new Map<number, StreamOp[]>();
-  for (let index = known.flushed; index < known.limit; index++) {
+  for (let index = from; index < known.limit; index++) {
     const op = streamOp(known.seed, index, diskSize);
     if (op.kind === 'flush') continue;
     for (let chunk = Math.floor(op.offset / CHUNK_BYTES); chunk * CHUNK_BYTES < op.offset + op.length; chunk++) {
@@ -73,8 +87,8 @@ function indexOps(known: StreamKnowledge, diskSize: number): Map<number, StreamO
   return byChunk;
 }
 
-/** A description of the first byte that is neither its flushed value nor written by an op since, or null. */
-function firstUnexplainedByte(actual: Uint8Array, stable: Uint8Array, since: Map<number, StreamOp[]>): string | null {
+/** A description of the first byte that is neither its value in `stable` (at `when`) nor written by an op of `since`, or null. */
+function firstUnexplainedByte(actual: Uint8Array, stable: Uint8Array, since: Map<number, StreamOp[]>, when: string): string | null {
   const bytesOf = new Map<StreamOp, Uint8Array>();
   for (let start = 0; start < actual.byteLength; start += CHUNK_BYTES) {
     const end = Math.min(actual.byteLength, start + CHUNK_BYTES);
@@ -88,7 +102,7 @@ function firstUnexplainedByte(actual: Uint8Array, stable: Uint8Array, since: Map
         if (!bytes) bytesOf.set(op, (bytes = opBytes(op) ?? new Uint8Array(0)));
         return bytes[i - op.offset] === actual[i];
       });
-      if (!explained) return `byte ${i} reads ${actual[i]}: neither its value at the last completed flush (${stable[i]}) nor written since`;
+      if (!explained) return `byte ${i} reads ${actual[i]}: neither its value at ${when} (${stable[i]}) nor written since`;
     }
   }
   return null;
