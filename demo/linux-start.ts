@@ -36,6 +36,8 @@ export type StartedFrom = 'cold' | 'saved-state' | 'vm-save';
 export interface LinuxStartContext {
   /** Makes and starts an emulator with the runner's options plus `extra`, its serial wired to `lines`. */
   launch(extra: Partial<V86Options>): V86;
+  /** Resolves once `emulator` (made by `launch`) has loaded its BIOS, wasm and files. */
+  whenLoaded(emulator: V86): Promise<void>;
   /** The kernel and initrd options of a cold boot. */
   bootFiles(): Promise<Partial<V86Options>>;
   /** The guest's serial output, line by line. */
@@ -84,7 +86,7 @@ export async function startLinux(context: LinuxStartContext): Promise<LinuxStart
 async function fromVmSave(context: LinuxStartContext, name: string): Promise<V86> {
   const started = performance.now();
   const emulator = context.launch({ autostart: false });
-  await new Promise<void>((resolve) => emulator.add_listener('emulator-loaded', () => resolve()));
+  await context.whenLoaded(emulator);
   try {
     const info = await restoreVm(emulator, context.disk, name);
     context.note(`resumed VM save ${name} (${(info.stateBytes / 1e6).toFixed(1)} MB state) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -115,7 +117,7 @@ async function loadFastStart(context: LinuxStartContext, key: GuestStateKey): Pr
 async function restore(context: LinuxStartContext, key: GuestStateKey, state: ArrayBuffer): Promise<V86 | null> {
   const started = performance.now();
   const emulator = context.launch({ initial_state: { buffer: state } });
-  const loaded = new Promise<void>((resolve) => emulator.add_listener('emulator-loaded', () => resolve()));
+  const loaded = context.whenLoaded(emulator);
   const ack = context.lines.waitFor((line) => line.startsWith('QEDISK-START:'), RESTORE_ACK_TIMEOUT_MS, context.signal);
   const sent = loaded.then(() => emulator.serial0_send(`restored ${randomSeed()} ${epochSeconds()}\n`));
   const answer = await ack;

@@ -80,6 +80,7 @@ export async function startVm(guest: GuestKind, disk: Disk, screen: HTMLElement,
   let current: V86 | null = null;
   /** Resolves once each emulator has loaded (v86's `stop` and `destroy` need it loaded). */
   const loaded = new WeakMap<V86, Promise<void>>();
+  const whenLoaded = (emulator: V86): Promise<void> => loaded.get(emulator) ?? Promise.reject(new Error('demo bug: an emulator not made by launch'));
   const control = new GuestControl((text) => current?.serial_send_bytes(1, new TextEncoder().encode(text)));
   const launch = (extra: Partial<V86Options>): V86 => {
     const emulator = new V86({
@@ -110,6 +111,7 @@ export async function startVm(guest: GuestKind, disk: Disk, screen: HTMLElement,
   if (guest === 'linux') {
     ({ emulator, startedFrom } = await startLinux({
       launch,
+      whenLoaded,
       bootFiles: async () => ({
         bzimage: { buffer: await guestFile('vmlinuz-686.bin') },
         initrd: { buffer: await guestFile('initramfs.cpio.gz') },
