@@ -92,7 +92,7 @@ export class BackingChain {
       this.#missing = null;
       this.#order = [];
       try {
-        const result = await this.run(open);
+        const result = await this.#run(open, false);
         this.#prune();
         return result;
       } catch (error) {
@@ -108,13 +108,18 @@ export class BackingChain {
    * clusters of a qcow2 base are decoded by the browser's native `DecompressionStream` between
    * tries (`deferred-inflate.ts`), several times faster than the engine's own decoder.
    */
-  async run<T>(action: () => T): Promise<T> {
+  run<T>(action: () => T): Promise<T> {
+    return this.#run(action, true);
+  }
+
+  /** `run`; `guestRead` false for an open (the formats' header and table reads start no read-ahead). */
+  async #run<T>(action: () => T, guestRead: boolean): Promise<T> {
     const attempt = NATIVE_INFLATE ? () => runDeferringInflate(nativeRawInflate, action) : action;
     for (let round = 0; ; round++) {
       const once = round < MAX_INFLATE_ROUNDS ? attempt : action;
       try {
         if (!this.remoteBase()) return once();
-        return await runWithBacking(once, { load: (error) => this.#load(error) });
+        return await runWithBacking(once, { load: (error) => this.#load(error, guestRead) });
       } catch (error) {
         if (!(error instanceof InflatePendingError)) throw error;
         await error.settle();
@@ -151,10 +156,10 @@ export class BackingChain {
     for (const level of levels) level.release();
   }
 
-  /** Fetches the chunks `error` lists with the fetcher of its base. */
-  async #load(error: BackingDataPendingError): Promise<void> {
+  /** Fetches the chunks `error` lists with the fetcher of its base (see `RangeFetcher.load` for `guestRead`). */
+  async #load(error: BackingDataPendingError, guestRead: boolean): Promise<void> {
     for (const level of this.#levels.values()) {
-      if (level.remote?.url === error.url) return level.remote.fetcher.load(error);
+      if (level.remote?.url === error.url) return level.remote.fetcher.load(error, { guestRead });
     }
     throw error;
   }

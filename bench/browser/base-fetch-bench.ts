@@ -6,13 +6,14 @@
  * prompt. Each boot runs in a new browser context (empty OPFS: nothing cached), cold, after a
  * warm-up page load in that context (so the page's modules and the guest files are not timed).
  * The dev server is on localhost: the time shows what decompression costs, not what a slow link
- * saves (bytes and requests show that).
+ * saves (bytes and requests show that). No boot prefetch manifest is served for either base (the
+ * network bench measures those), so both are fetched only as the guest reads them.
  *
  * `node --import tsx bench/browser/base-fetch-bench.ts [--json] [--quick]`; `baseFetchLines()` is
  * what `npm run bench` wires in (`--only=bases`).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Browser, chromium } from '@playwright/test';
@@ -87,11 +88,11 @@ export async function baseFetchSamples(options: BaseFetchOptions = {}): Promise<
     execFileSync(process.execPath, [join(repoRoot, 'scripts', script), '--strict'], { stdio: ['ignore', 'ignore', 'inherit'] });
   }
   for (const side of ['raw', 'qcow2'] as const) {
-    const manifest = join(GUEST_DIR, `${BASE_FILES[side]}.manifest.json`);
-    log(`  ${side} base: ${BASE_FILES[side]}, ${statSync(join(GUEST_DIR, BASE_FILES[side])).size} bytes${existsSync(manifest) ? ' (with a boot prefetch manifest)' : ''}`);
+    log(`  ${side} base: ${BASE_FILES[side]}, ${statSync(join(GUEST_DIR, BASE_FILES[side])).size} bytes, no boot prefetch manifest served`);
   }
   const samples: BaseFetchSamples = { raw: [], qcow2: [] };
-  const { baseUrl, server } = await startBenchServer();
+  // Neither base's boot manifest is served: both are fetched as the guest reads them, alike.
+  const { baseUrl, server } = await startBenchServer({}, { hideManifests: true });
   try {
     const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS], headless: true });
     try {

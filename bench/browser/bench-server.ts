@@ -7,7 +7,7 @@ import { createServer as createNetServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LaunchOptions } from '@playwright/test';
-import { type ViteDevServer, createServer } from 'vite';
+import { type Plugin, type ViteDevServer, createServer } from 'vite';
 import { FIREFOX_SHIM_PATH } from '../../test/support/firefox.ts';
 
 /** The checkout's root directory. */
@@ -46,14 +46,38 @@ export interface BenchServer {
   server: ViteDevServer;
 }
 
+/** Options of `startBenchServer`. */
+export interface BenchServerOptions {
+  /**
+   * Answer 404 for every boot prefetch manifest (`*.manifest.json`), so a base is fetched only as
+   * the guest reads it, whatever manifests earlier runs recorded. Default false.
+   */
+  hideManifests?: boolean;
+}
+
+/** A Vite plugin answering 404 for `*.manifest.json` ahead of Vite's own file serving. */
+function hideManifestsPlugin(): Plugin {
+  return {
+    name: 'qedisk-bench-hide-manifests',
+    configureServer(server) {
+      server.middlewares.use((request, response, next) => {
+        if (!new URL(request.url ?? '/', 'http://x').pathname.endsWith('.manifest.json')) return next();
+        response.statusCode = 404;
+        response.end('hidden by the benchmark');
+      });
+    },
+  };
+}
+
 /** Starts Vite over the checkout on a free port, sending `headers` with every response. */
-export async function startBenchServer(headers: Record<string, string> = {}): Promise<BenchServer> {
+export async function startBenchServer(headers: Record<string, string> = {}, options: BenchServerOptions = {}): Promise<BenchServer> {
   process.env['QEDISK_TEST_SERVER'] = '1';
   const port = await freePort();
   const server = await createServer({
     root: repoRoot,
     configFile: join(repoRoot, 'vite.config.ts'),
     logLevel: 'warn',
+    plugins: options.hideManifests ? [hideManifestsPlugin()] : [],
     server: { host: '127.0.0.1', port, strictPort: true, hmr: false, watch: null, headers },
   });
   await server.listen();

@@ -117,6 +117,25 @@ describe('RangeFetcher', () => {
     expect(f.laneCounters('readahead')).toEqual({ requests: 1, bytes: 3 * CHUNK });
   });
 
+  it('fetches only the demand of a load that is not the guest\'s, and starts no sequential run with it', async () => {
+    const f = new RangeFetcher(remote, { readAheadChunks: 3 });
+    // An image format opening: its header, then its table right after it.
+    await f.load(new BackingDataPendingError(remote.url, [{ first: 0, count: 1 }], CHUNK), { guestRead: false });
+    await f.load(new BackingDataPendingError(remote.url, [{ first: 1, count: 1 }], CHUNK), { guestRead: false });
+    await f.settled();
+    expect(f.readAheadWindow).toBe(0);
+    // The guest's first read continues the table's chunk, but it is the guest's first demand.
+    await f.load(new BackingDataPendingError(remote.url, [{ first: 2, count: 1 }], CHUNK));
+    await f.settled();
+    expect(server.stats.ranges).toEqual([`bytes=0-${CHUNK - 1}`, `bytes=${CHUNK}-${2 * CHUNK - 1}`, `bytes=${2 * CHUNK}-${3 * CHUNK - 1}`]);
+    expect(f.laneCounters('readahead')).toEqual({ requests: 0, bytes: 0 });
+    // The guest's next sequential read does read ahead.
+    await f.load(new BackingDataPendingError(remote.url, [{ first: 3, count: 1 }], CHUNK));
+    await f.settled();
+    expect(f.laneCounters('readahead')).toEqual({ requests: 1, bytes: 3 * CHUNK });
+    expect(remote.missingChunks(0, 8 * CHUNK)).toEqual([{ first: 7, count: 1 }]);
+  });
+
   it('refuses to load chunks of another URL', async () => {
     const error = new BackingDataPendingError('http://127.0.0.1:9/other.img', [{ first: 0, count: 1 }], CHUNK);
     await expect(fetcher().load(error)).rejects.toMatchObject({ name: 'QedBackingError' });
