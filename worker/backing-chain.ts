@@ -156,10 +156,15 @@ export class BackingChain {
     for (const level of levels) level.release();
   }
 
-  /** Fetches the chunks `error` lists with the fetcher of its base (see `RangeFetcher.load` for `guestRead`). */
+  /**
+   * Fetches the chunks `error` lists with the fetcher of its base: a guest's read may read ahead
+   * (`RangeFetcher.load`); an open's reads (the formats' headers and tables) fetch only what
+   * they ask for (`fetchChunks`), so they start no read-ahead.
+   */
   async #load(error: BackingDataPendingError, guestRead: boolean): Promise<void> {
     for (const level of this.#levels.values()) {
-      if (level.remote?.url === error.url) return level.remote.fetcher.load(error, { guestRead });
+      const fetcher = level.remote?.url === error.url ? level.remote.fetcher : null;
+      if (fetcher) return guestRead ? fetcher.load(error) : fetcher.fetchChunks(error.ranges);
     }
     throw error;
   }

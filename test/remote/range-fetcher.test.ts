@@ -117,11 +117,11 @@ describe('RangeFetcher', () => {
     expect(f.laneCounters('readahead')).toEqual({ requests: 1, bytes: 3 * CHUNK });
   });
 
-  it('fetches only the demand of a load that is not the guest\'s, and starts no sequential run with it', async () => {
+  it('starts no sequential run with fetchChunks, which an image format opening uses', async () => {
     const f = new RangeFetcher(remote, { readAheadChunks: 3 });
     // An image format opening: its header, then its table right after it.
-    await f.load(new BackingDataPendingError(remote.url, [{ first: 0, count: 1 }], CHUNK), { guestRead: false });
-    await f.load(new BackingDataPendingError(remote.url, [{ first: 1, count: 1 }], CHUNK), { guestRead: false });
+    await f.fetchChunks([{ first: 0, count: 1 }]);
+    await f.fetchChunks([{ first: 1, count: 1 }]);
     await f.settled();
     expect(f.readAheadWindow).toBe(0);
     // The guest's first read continues the table's chunk, but it is the guest's first demand.

@@ -11,7 +11,7 @@ export { CachedRemoteFile, type CacheStatus } from './cached-remote-file.ts';
 export { ChunkMap, DEFAULT_CHUNK_SIZE_BYTES, MAX_CHUNK_SIZE_BYTES, MIN_CHUNK_SIZE_BYTES } from './chunk-map.ts';
 export { type ContentRange, parseContentRange, rangeHeader } from './content-range.ts';
 export { openRemoteBacking, type OpenRemoteBackingOptions } from './open-remote-backing.ts';
-export { RANGE_FETCHER_DEFAULTS, RangeFetcher, type FetchProgress, type LaneCounters, type LoadOptions, type OfflineProgress, type RangeFetcherOptions } from './range-fetcher.ts';
+export { RANGE_FETCHER_DEFAULTS, RangeFetcher, type FetchProgress, type LaneCounters, type OfflineProgress, type RangeFetcherOptions } from './range-fetcher.ts';
 export { type CheckedBytes, type FetchFunction, probeRemote, readRangeResponse, sendRange } from './range-response.ts';
 export { type RemoteIdentity, type Validators } from './remote-identity.ts';
 export { RequestLimiter } from './request-limiter.ts';

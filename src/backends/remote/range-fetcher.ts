@@ -73,12 +73,6 @@ export const RANGE_FETCHER_DEFAULTS = {
   smallFileBytes: 1024 * 1024,
 } as const;
 
-/** Options of `RangeFetcher.load`. */
-export interface LoadOptions {
-  /** Whether the guest's read asked for the chunks (false: an image format opening); default true. */
-  guestRead?: boolean;
-}
-
 /** Requests and body bytes of one lane. */
 export interface LaneCounters {
   /** Requests answered. */
@@ -163,19 +157,15 @@ export class RangeFetcher implements PendingDataLoader {
   /**
    * Fetches the chunks `error` lists (resolving once they are cached) and, when the demand
    * continues the previous one, reads ahead in the background by a window that doubles with
-   * each sequential demand. With `options.guestRead` false (an image format reading its own
-   * header and tables while it opens) only the demand is fetched, and the demand neither starts
-   * nor continues a sequential run: metadata read in file order says nothing about what the
-   * guest reads next. For `runWithBacking`. Throws `QedBackingError` for an error about another
-   * URL, and what `fetchChunks` throws.
+   * each sequential demand. For `runWithBacking`. Throws `QedBackingError` for an error about
+   * another URL, and what `fetchChunks` throws.
    */
-  async load(error: BackingDataPendingError, options: LoadOptions = {}): Promise<void> {
+  async load(error: BackingDataPendingError): Promise<void> {
     if (error.url !== this.#file.url) throw new QedBackingError(`a fetcher for ${this.#file.url} cannot load chunks of ${error.url}`);
     const ranges = error.ranges.map(({ first, count }) => ({ first, count }));
     const firstRange = ranges[0];
     const last = ranges[ranges.length - 1];
     if (!firstRange || !last) return;
-    if (options.guestRead === false) return this.#fetchIn('demand', ranges);
     const end = last.first + last.count;
     const sequential = this.#demandEnd >= 0 && firstRange.first >= this.#demandEnd && firstRange.first <= Math.max(this.#demandEnd, this.#readAheadEnd);
     this.#window = sequential && this.#readAhead > 0 ? Math.min(this.#maxReadAhead, this.#window === 0 ? this.#readAhead : this.#window * 2) : 0;
@@ -194,7 +184,9 @@ export class RangeFetcher implements PendingDataLoader {
 
   /**
    * Makes chunks `ranges` cached: those already cached are skipped, those another call is
-   * fetching are awaited, the rest are fetched as demand. Rejects with the first failure once
+   * fetching are awaited, the rest are fetched as demand. Unlike `load`, it neither starts nor
+   * continues a sequential run (no read-ahead): for reads that say nothing about what the guest
+   * reads next, such as an image format's header and tables while it opens. Rejects with the first failure once
    * every request has settled (`QedBackingChangedError`, `QedBackingError` or `QedIoError`);
    * chunks whose requests succeeded stay cached.
    */
